@@ -1,0 +1,252 @@
+/*
+ * librdssecure: verified TLS to Amazon RDS, or a typed error saying why not.
+ *
+ * This header needs no database driver header: FFI users and users of the
+ * bundle tools include only this file. The engine adapters live in
+ * <rdssecure/pg.h> and <rdssecure/mysql.h>.
+ *
+ * Conventions, for every function below:
+ * - Objects are opaque and created/freed by the library (FFI-friendly: plain
+ *   C types and pointers only, no struct passed by value).
+ * - A function that can fail returns an rdss_code and takes a last argument
+ *   `rdss_error **err`. On failure, when err is not NULL, *err receives an
+ *   error object the caller frees with rdss_error_free(); on success *err is
+ *   set to NULL. Passing NULL for err is allowed: the code alone is returned.
+ * - A NULL or malformed argument gives RDSS_ERR_INVALID_ARGUMENT, never a
+ *   crash.
+ * - Strings returned by accessors are owned by the object they came from and
+ *   live as long as it does.
+ */
+#ifndef RDSSECURE_RDSSECURE_H
+#define RDSSECURE_RDSSECURE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(RDSS_BUILDING_LIBRARY) && defined(__GNUC__)
+#define RDSS_API __attribute__((visibility("default")))
+#else
+#define RDSS_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------
+ * Typed errors. Append-only: a value never changes meaning or number.
+ * The stable lower-case name of each is given by rdss_error_name().
+ * ------------------------------------------------------------------------ */
+typedef enum rdss_code {
+    RDSS_OK = 0,                    /* "ok" */
+    RDSS_ERR_CERT_VERIFY = 1,       /* "cert_verify": chain does not verify against the bundle */
+    RDSS_ERR_HOSTNAME_MISMATCH = 2, /* "hostname_mismatch": chain fine, name not covered */
+    RDSS_ERR_TLS_REFUSED = 3,       /* "tls_refused": server refused or does not offer TLS */
+    RDSS_ERR_TIMEOUT = 4,           /* "timeout": the caller's deadline passed */
+    RDSS_ERR_AUTH = 5,              /* "auth": TLS verified, credentials rejected */
+    RDSS_ERR_NETWORK = 6,           /* "network": resolution, refused, unreachable, reset */
+    RDSS_ERR_INSECURE_OPTION = 7,   /* "insecure_option": a request to weaken TLS; nothing sent */
+    RDSS_ERR_BUNDLE = 8,            /* "bundle": CA bundle missing, unreadable, malformed... */
+    RDSS_ERR_INVALID_ARGUMENT = 9,  /* "invalid_argument": NULL or malformed argument */
+    RDSS_ERR_SERVER = 10,           /* "server": TLS verified, server failed otherwise */
+    RDSS_ERR_INTERNAL = 11          /* "internal": out of memory, unexpected failure */
+} rdss_code;
+
+/* The highest value of rdss_code; codes run from RDSS_OK to this. */
+#define RDSS_CODE_MAX RDSS_ERR_INTERNAL
+
+/* The stable name of a code ("ok", "cert_verify", ...), as in the public
+ * contract. Out-of-range values give "unknown". Static string; thread-safe. */
+RDSS_API const char *rdss_error_name(int code);
+
+/* A one-line English description of a code, for people (may change between
+ * releases; programs compare codes or names). Static string; thread-safe. */
+RDSS_API const char *rdss_strerror(int code);
+
+/* The code whose name is `name`, or -1 when no code has that name. */
+RDSS_API int rdss_code_from_name(const char *name);
+
+/* ------------------------------------------------------------------------
+ * Error objects
+ * ------------------------------------------------------------------------ */
+typedef struct rdss_error rdss_error;
+
+/* The typed code. NULL (no error) gives RDSS_OK. */
+RDSS_API rdss_code rdss_error_code(const rdss_error *err);
+
+/* One line for a person: what went wrong and, where known, what to do.
+ * Never NULL for a non-NULL err; "" for NULL. */
+RDSS_API const char *rdss_error_message(const rdss_error *err);
+
+/* The database driver's or TLS library's own message, kept as detail;
+ * NULL when there is none. Its text and language are the driver's. */
+RDSS_API const char *rdss_error_driver_message(const rdss_error *err);
+
+/* The certificate the error is about (the peer's, or a bundle entry's), as
+ * RFC 2253 subject, RFC 2253 issuer and ISO 8601 UTC not-after time;
+ * each NULL when the error concerns no certificate. */
+RDSS_API const char *rdss_error_cert_subject(const rdss_error *err);
+RDSS_API const char *rdss_error_cert_issuer(const rdss_error *err);
+RDSS_API const char *rdss_error_cert_not_after(const rdss_error *err);
+
+/* Frees an error object. NULL is allowed. */
+RDSS_API void rdss_error_free(rdss_error *err);
+
+/* ------------------------------------------------------------------------
+ * Version
+ * ------------------------------------------------------------------------ */
+#define RDSSECURE_VERSION_MAJOR 0
+#define RDSSECURE_VERSION_MINOR 1
+#define RDSSECURE_VERSION_PATCH 0
+
+/* "MAJOR.MINOR.PATCH" of the library actually linked. Static string. */
+RDSS_API const char *rdss_version(void);
+
+/* (MAJOR << 16) | (MINOR << 8) | PATCH of the library actually linked. */
+RDSS_API unsigned int rdss_version_number(void);
+
+/* ------------------------------------------------------------------------
+ * Configuration
+ *
+ * A config holds the trust source and the connect settings. Defaults: the
+ * trust is the bundle named by the environment variable RDSSECURE_CA_BUNDLE
+ * when set (read once, at the first connect that needs it), otherwise the RDS
+ * bundle embedded in the library; deadline RDSS_DEFAULT_TIMEOUT_MS; no
+ * verify-name.
+ *
+ * Thread safety: setters must not run concurrently with any other use of the
+ * same config. Once set up, one config may be used by any number of threads
+ * at once for connects and getters.
+ * ------------------------------------------------------------------------ */
+typedef struct rdss_config rdss_config;
+
+#define RDSS_DEFAULT_TIMEOUT_MS 15000
+#define RDSS_MAX_TIMEOUT_MS 3600000
+
+/* A new config with the defaults above. NULL only when out of memory.
+ * Free with rdss_config_free(). */
+RDSS_API rdss_config *rdss_config_new(void);
+
+/* Frees a config. NULL is allowed. Connections already made are unaffected. */
+RDSS_API void rdss_config_free(rdss_config *cfg);
+
+/* Trust the on-disk PEM bundle at `path` instead of the embedded one.
+ * The file is read and validated now, once: it must exist, be readable, not
+ * be writable by group or others, not be empty, hold PEM certificates that
+ * all parse and are all CA certificates, at least one of them not expired.
+ * Otherwise RDSS_ERR_BUNDLE, with the path and the reason in the message.
+ * To follow a rotated bundle, call again (or make a new config). */
+RDSS_API rdss_code rdss_config_set_bundle_file(rdss_config *cfg, const char *path,
+                                               rdss_error **err);
+
+/* Trust `len` bytes of PEM in memory, validated as for a file. The bytes are
+ * copied; the caller keeps ownership of `pem`. */
+RDSS_API rdss_code rdss_config_set_bundle_pem(rdss_config *cfg, const char *pem, size_t len,
+                                              rdss_error **err);
+
+/* Trust the embedded RDS bundle, whatever RDSSECURE_CA_BUNDLE says. */
+RDSS_API rdss_code rdss_config_use_embedded_bundle(rdss_config *cfg, rdss_error **err);
+
+/* Trust the CAs in this PEM file or memory in addition to the bundle (for
+ * example a corporate TLS-inspecting proxy's root, or the RDS Proxy roots).
+ * Validated as a bundle is. May be called more than once; the extras stay
+ * when the bundle is changed afterwards. */
+RDSS_API rdss_code rdss_config_add_extra_ca_file(rdss_config *cfg, const char *path,
+                                                 rdss_error **err);
+RDSS_API rdss_code rdss_config_add_extra_ca_pem(rdss_config *cfg, const char *pem, size_t len,
+                                                rdss_error **err);
+
+/* The deadline of a whole connect (TCP connect, TLS handshake and
+ * authentication), in milliseconds, 1 to RDSS_MAX_TIMEOUT_MS. */
+RDSS_API rdss_code rdss_config_set_timeout_ms(rdss_config *cfg, long timeout_ms,
+                                              rdss_error **err);
+RDSS_API long rdss_config_timeout_ms(const rdss_config *cfg);
+
+/* Verify the server certificate against `name` instead of the host connected
+ * to (for tunnels: connect to 127.0.0.1:6432, verify the RDS endpoint name).
+ * `name` is a DNS name (no wildcard) or an IP address literal; NULL clears it.
+ * The name check is never skipped, only retargeted. The string is copied. */
+RDSS_API rdss_code rdss_config_set_verify_name(rdss_config *cfg, const char *name,
+                                               rdss_error **err);
+/* The verify-name, or NULL when none is set. */
+RDSS_API const char *rdss_config_verify_name(const rdss_config *cfg);
+
+/* Resolves the trust this config will give the drivers (loading the
+ * embedded bundle or RDSSECURE_CA_BUNDLE if that has not happened yet in this
+ * process), so that a bad bundle is reported before the first connect.
+ * Optional: connects do it themselves. */
+RDSS_API rdss_code rdss_config_check_trust(rdss_config *cfg, rdss_error **err);
+
+/* A description of the trust source: "default" (RDSSECURE_CA_BUNDLE or the
+ * embedded bundle, decided at first use), "embedded", "memory", or the path
+ * of the on-disk bundle; followed by " + N extra" when extra CAs were added.
+ * Owned by the config, valid until its next setter call or its free. */
+RDSS_API const char *rdss_config_trust_source(const rdss_config *cfg);
+
+/* ------------------------------------------------------------------------
+ * Bundle inspection (what `rdssecure bundle list|verify` uses)
+ *
+ * An inspected bundle lists every certificate block of a PEM source with its
+ * details and its own verdict, instead of failing on the first bad one as
+ * trust loading does. Read-only once opened: safe to share between threads.
+ * ------------------------------------------------------------------------ */
+typedef struct rdss_bundle rdss_bundle;
+
+/* Which embedded set to open. */
+typedef enum rdss_embedded_set {
+    RDSS_EMBEDDED_RDS_ROOTS = 0,  /* the RDS regional roots: the default trust */
+    RDSS_EMBEDDED_PROXY_ROOTS = 1 /* the roots RDS Proxy endpoints chain to */
+} rdss_embedded_set;
+
+/* Opens an embedded set. */
+RDSS_API rdss_code rdss_bundle_open_embedded(int which, rdss_bundle **out, rdss_error **err);
+
+/* Opens an on-disk PEM file. Fails with RDSS_ERR_BUNDLE when the file is
+ * missing, unreadable, writable by group or others, empty, larger than
+ * 16 MiB or holds no PEM certificate block; bad entries do not fail it. */
+RDSS_API rdss_code rdss_bundle_open_file(const char *path, rdss_bundle **out, rdss_error **err);
+
+/* Opens `len` bytes of PEM in memory (copied). */
+RDSS_API rdss_code rdss_bundle_open_pem(const char *pem, size_t len, rdss_bundle **out,
+                                        rdss_error **err);
+
+/* Frees a bundle. NULL is allowed. */
+RDSS_API void rdss_bundle_free(rdss_bundle *bundle);
+
+/* "embedded", "embedded-proxy", "memory" or the file's path. */
+RDSS_API const char *rdss_bundle_source(const rdss_bundle *bundle);
+
+/* Number of certificate blocks, good or bad. 0 for NULL. */
+RDSS_API size_t rdss_bundle_count(const rdss_bundle *bundle);
+
+/* Details of entry `index` (0-based). Each returns NULL when bundle is NULL,
+ * index is out of range, or the entry did not parse. Times are ISO 8601 UTC
+ * ("2061-05-25T23:34:57Z"); the fingerprint is the SHA-256 of the DER
+ * encoding, 64 lower-case hex digits. */
+RDSS_API const char *rdss_bundle_entry_subject_cn(const rdss_bundle *bundle, size_t index);
+RDSS_API const char *rdss_bundle_entry_subject(const rdss_bundle *bundle, size_t index);
+RDSS_API const char *rdss_bundle_entry_issuer(const rdss_bundle *bundle, size_t index);
+RDSS_API const char *rdss_bundle_entry_sha256(const rdss_bundle *bundle, size_t index);
+RDSS_API const char *rdss_bundle_entry_not_before(const rdss_bundle *bundle, size_t index);
+RDSS_API const char *rdss_bundle_entry_not_after(const rdss_bundle *bundle, size_t index);
+/* The AWS region the subject CN names ("us-east-1"), or NULL when none. */
+RDSS_API const char *rdss_bundle_entry_region(const rdss_bundle *bundle, size_t index);
+/* The key, such as "RSA2048", "RSA4096", "ECC384"; NULL if it did not parse. */
+RDSS_API const char *rdss_bundle_entry_key_type(const rdss_bundle *bundle, size_t index);
+/* not_after as seconds since the Unix epoch; 0 when unavailable. */
+RDSS_API int64_t rdss_bundle_entry_not_after_unix(const rdss_bundle *bundle, size_t index);
+/* The 1-based line of the file where the entry's BEGIN line stands. */
+RDSS_API size_t rdss_bundle_entry_line(const rdss_bundle *bundle, size_t index);
+
+/* The verdict on entry `index` as a trust anchor, at the current time:
+ * NULL when it is good (parses, is a CA, is self-signed with a valid
+ * signature, is within its validity period), otherwise a short reason such
+ * as "expired", "not yet valid", "not a CA certificate", "not self-signed",
+ * "malformed PEM block". Static string. */
+RDSS_API const char *rdss_bundle_entry_problem(const rdss_bundle *bundle, size_t index);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RDSSECURE_RDSSECURE_H */

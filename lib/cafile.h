@@ -1,0 +1,27 @@
+/* A CA file for the drivers, which accept trust only as a file path.
+ *
+ * Preferred: an anonymous, sealed memory file (memfd) reached through
+ * /proc/self/fd/N: nothing on disk, nothing another process can change.
+ * Fallback (no memfd or no /proc): a 0600 file in a fresh 0700 directory
+ * made by mkdtemp under $TMPDIR or /tmp, removed when destroyed. */
+#ifndef RDSS_LIB_CAFILE_H
+#define RDSS_LIB_CAFILE_H
+
+#include <openssl/x509.h>
+
+#include "rdssecure/rdssecure.h"
+
+typedef struct rdss_ca_file {
+    int fd;        /* the memfd, or -1 */
+    char *path;    /* what the drivers are given */
+    char *tmp_dir; /* fallback only: the private directory to remove */
+} rdss_ca_file;
+
+/* Writes `certs` as PEM. On failure RDSS_ERR_INTERNAL. */
+rdss_code rdss__ca_file_create(STACK_OF(X509) *certs, rdss_ca_file *out, rdss_error **err);
+
+/* Closes and removes it. Safe on a zeroed or already destroyed rdss_ca_file
+ * with fd set to -1. */
+void rdss__ca_file_destroy(rdss_ca_file *file);
+
+#endif

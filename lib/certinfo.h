@@ -1,0 +1,44 @@
+/* Facts about one X.509 certificate, as text, for messages, the bundle
+ * tools and (later) the probe report. */
+#ifndef RDSS_LIB_CERTINFO_H
+#define RDSS_LIB_CERTINFO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+#include <openssl/x509.h>
+
+#define RDSS_SHA256_HEX_LEN 64
+#define RDSS_ISO_TIME_LEN 20 /* "2061-05-25T23:34:57Z" */
+#define RDSS_REGION_MAX 32
+
+/* Each returns a malloc'd string the caller frees, or NULL (none / no memory). */
+char *rdss__cert_subject_cn(X509 *cert);
+char *rdss__cert_subject(X509 *cert); /* RFC 2253 */
+char *rdss__cert_issuer(X509 *cert);  /* RFC 2253 */
+
+/* Lower-case hex SHA-256 of the DER encoding into out[65]; 0 on failure. */
+int rdss__cert_sha256_hex(X509 *cert, char out[RDSS_SHA256_HEX_LEN + 1]);
+
+/* ISO 8601 UTC text into out[21] and seconds since the epoch; 0 on failure. */
+int rdss__asn1_time_iso(const ASN1_TIME *t, char out[RDSS_ISO_TIME_LEN + 1]);
+int rdss__asn1_time_unix(const ASN1_TIME *t, int64_t *out);
+
+/* "RSA2048", "ECC384", ... into out; 0 when the key cannot be read. */
+int rdss__cert_key_type(X509 *cert, char *out, size_t out_size);
+
+/* Copies into out the first word of `text` shaped like an AWS region
+ * ("us-east-1", "us-gov-west-1", "cn-north-1"); 0 when there is none. */
+int rdss__find_region(const char *text, char out[RDSS_REGION_MAX]);
+
+/* Why `cert` is not a good trust anchor at time `now`: NULL when it is,
+ * otherwise a static reason ("expired", "not a CA certificate", ...). */
+const char *rdss__anchor_problem(X509 *cert, time_t now);
+
+/* Whether `cert` may sign other certificates (basicConstraints CA:TRUE). */
+int rdss__cert_is_ca(X509 *cert);
+
+/* Whether `now` lies outside the validity period of `cert`. */
+int rdss__cert_expired_at(X509 *cert, time_t now);
+
+#endif

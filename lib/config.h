@@ -1,0 +1,13 @@
+/* What the engine adapters read from a config. */
+#ifndef RDSS_LIB_CONFIG_H
+#define RDSS_LIB_CONFIG_H
+
+#include "rdssecure/rdssecure.h"
+#include "trust.h"
+
+/* The trust to give the driver for a connect with `cfg` (NULL: defaults).
+ * On success *out holds a reference the caller releases with
+ * rdss__trust_unref(). */
+rdss_code rdss__config_trust(const rdss_config *cfg, rdss_trust **out, rdss_error **err);
+
+#endif

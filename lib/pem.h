@@ -1,0 +1,28 @@
+/* Splitting PEM text into certificate blocks and decoding each. */
+#ifndef RDSS_LIB_PEM_H
+#define RDSS_LIB_PEM_H
+
+#include <stddef.h>
+#include <openssl/x509.h>
+
+#include "rdssecure/rdssecure.h"
+
+typedef struct rdss_pem_block {
+    X509 *cert;  /* NULL when the block did not decode */
+    size_t line; /* 1-based line of its BEGIN line */
+} rdss_pem_block;
+
+typedef struct rdss_pem_blocks {
+    rdss_pem_block *items;
+    size_t count;
+} rdss_pem_blocks;
+
+/* Finds every "-----BEGIN CERTIFICATE-----" block of `pem` (which may hold
+ * NUL bytes, comments and other PEM types) and decodes it. A block without
+ * its END line counts as one that did not decode. Fails only when out of
+ * memory. On success the caller frees `out` with rdss__pem_blocks_free(). */
+rdss_code rdss__pem_split(const char *pem, size_t len, rdss_pem_blocks *out, rdss_error **err);
+
+void rdss__pem_blocks_free(rdss_pem_blocks *blocks);
+
+#endif

@@ -1,0 +1,17 @@
+/* The version of the library actually linked (the header's macros give the
+ * version compiled against). */
+#include "rdssecure/rdssecure.h"
+
+#define RDSS_STR2(x) #x
+#define RDSS_STR(x) RDSS_STR2(x)
+
+const char *rdss_version(void)
+{
+    return RDSS_STR(RDSSECURE_VERSION_MAJOR) "." RDSS_STR(RDSSECURE_VERSION_MINOR) "." RDSS_STR(
+        RDSSECURE_VERSION_PATCH);
+}
+
+unsigned int rdss_version_number(void)
+{
+    return (RDSSECURE_VERSION_MAJOR << 16) | (RDSSECURE_VERSION_MINOR << 8) | RDSSECURE_VERSION_PATCH;
+}

@@ -1,0 +1,82 @@
+/* rdssecure: the command-line face of librdssecure. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void print_help(void)
+{
+    printf("Usage: rdssecure COMMAND [ARGS] [--json]\n"
+           "\n"
+           "Commands:\n"
+           "  version                      print the library version\n"
+           "  bundle list [FILE] [--proxy] list the certificates of the embedded RDS bundle\n"
+           "                               (--proxy: the embedded RDS Proxy roots), or of FILE\n"
+           "  bundle verify [FILE] [--proxy]\n"
+           "                               check every certificate is a valid CA root;\n"
+           "                               exits non-zero naming each bad one\n"
+           "\n"
+           "Options:\n"
+           "  --json        print exactly one JSON object on stdout\n"
+           "  -h, --help    this help\n"
+           "\n"
+           "Environment:\n"
+           "  RDSSECURE_CA_BUNDLE  an on-disk bundle used instead of the embedded one\n"
+           "                       by connects whose caller set none\n"
+           "\n"
+           "Exit status:\n"
+           "  0   ok\n"
+           "  2   usage error\n");
+    for (int code = RDSS_OK + 1; code <= RDSS_CODE_MAX; code++)
+        printf("  %-3d %s\n", cli_exit_status((rdss_code)code), rdss_error_name(code));
+}
+
+static int cmd_version(const cli_options *opts)
+{
+    if (opts->json) {
+        char header[32];
+        snprintf(header, sizeof(header), "%d.%d.%d", RDSSECURE_VERSION_MAJOR,
+                 RDSSECURE_VERSION_MINOR, RDSSECURE_VERSION_PATCH);
+        cJSON *out = cJSON_CreateObject();
+        cJSON_AddStringToObject(out, "error", rdss_error_name(RDSS_OK));
+        cJSON_AddStringToObject(out, "version", rdss_version());
+        cJSON_AddStringToObject(out, "header_version", header);
+        cli_print_json(out);
+    } else {
+        printf("rdssecure %s\n", rdss_version());
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    cli_options opts = {0};
+    /* --json and --help may stand anywhere; the rest is positional. */
+    char *args[256];
+    int count = 0;
+    int help = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0)
+            opts.json = 1;
+        else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            help = 1;
+        else if (count < (int)(sizeof(args) / sizeof(args[0])))
+            args[count++] = argv[i];
+        else
+            return cli_usage_error(&opts, "too many arguments");
+    }
+    if (help) {
+        print_help();
+        return 0;
+    }
+    if (count == 0)
+        return cli_usage_error(&opts, "no command given");
+    if (strcmp(args[0], "version") == 0 || strcmp(args[0], "--version") == 0) {
+        if (count > 1)
+            return cli_usage_error(&opts, "version takes no arguments");
+        return cmd_version(&opts);
+    }
+    if (strcmp(args[0], "bundle") == 0)
+        return cmd_bundle(count - 1, args + 1, &opts);
+    return cli_usage_error(&opts, "unknown command '%s'", args[0]);
+}
