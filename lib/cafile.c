@@ -94,7 +94,7 @@ fail:
     return 0;
 }
 
-rdss_code rdss__ca_file_create(STACK_OF(X509) *certs, rdss_ca_file *out, rdss_error **err)
+static rdss_code create(STACK_OF(X509) *certs, rdss_ca_file *out, int try_memfd, rdss_error **err)
 {
     out->fd = -1;
     out->path = NULL;
@@ -104,7 +104,7 @@ rdss_code rdss__ca_file_create(STACK_OF(X509) *certs, rdss_ca_file *out, rdss_er
         return rdss__fail(err, RDSS_ERR_INTERNAL, "cannot encode the CA certificates as PEM");
     char *pem = NULL;
     long len = BIO_get_mem_data(bio, &pem);
-    int made = len > 0 && (create_memfd(pem, (size_t)len, out) ||
+    int made = len > 0 && ((try_memfd && create_memfd(pem, (size_t)len, out)) ||
                            create_private_file(pem, (size_t)len, out));
     BIO_free(bio);
     if (!made)
@@ -113,6 +113,16 @@ rdss_code rdss__ca_file_create(STACK_OF(X509) *certs, rdss_ca_file *out, rdss_er
                           "private temporary file both failed): %s",
                           strerror(errno));
     return rdss__succeed(err);
+}
+
+rdss_code rdss__ca_file_create(STACK_OF(X509) *certs, rdss_ca_file *out, rdss_error **err)
+{
+    return create(certs, out, 1, err);
+}
+
+rdss_code rdss__ca_file_create_on_disk(STACK_OF(X509) *certs, rdss_ca_file *out, rdss_error **err)
+{
+    return create(certs, out, 0, err);
 }
 
 void rdss__ca_file_destroy(rdss_ca_file *file)

@@ -20,6 +20,9 @@ typedef struct rdss_ca_file {
 /* Writes `certs` as PEM. On failure RDSS_ERR_INTERNAL. */
 rdss_code rdss__ca_file_create(STACK_OF(X509) *certs, rdss_ca_file *out, rdss_error **err);
 
+/* The fallback alone, for its own test. */
+rdss_code rdss__ca_file_create_on_disk(STACK_OF(X509) *certs, rdss_ca_file *out, rdss_error **err);
+
 /* Closes and removes it. Safe on a zeroed or already destroyed rdss_ca_file
  * with fd set to -1. */
 void rdss__ca_file_destroy(rdss_ca_file *file);

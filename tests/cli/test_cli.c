@@ -1,0 +1,199 @@
+/* The rdssecure CLI as a shell user meets it: exit statuses, and exactly one
+ * JSON object on stdout with --json. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <cmocka.h>
+#include <cjson/cJSON.h>
+
+#include <rdssecure/rdssecure.h>
+
+#include "certgen.h"
+
+typedef struct run_result {
+    int status;
+    char *out;
+} run_result;
+
+/* Runs the CLI with `args` (a shell word list), capturing stdout. */
+static run_result run(const char *args)
+{
+    char command[4096];
+    snprintf(command, sizeof(command), "'%s' %s 2>/dev/null", RDSS_CLI_PATH, args);
+    FILE *pipe = popen(command, "r");
+    assert_non_null(pipe);
+    size_t cap = 1 << 16, used = 0, got;
+    char *out = malloc(cap);
+    while ((got = fread(out + used, 1, cap - used - 1, pipe)) > 0) {
+        used += got;
+        if (cap - used < 2)
+            out = realloc(out, cap *= 2);
+    }
+    out[used] = '\0';
+    int status = pclose(pipe);
+    run_result r = {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+    return r;
+}
+
+/* Exactly one JSON object, ending the output. */
+static cJSON *parse_one_object(const char *out)
+{
+    const char *end = NULL;
+    cJSON *json = cJSON_ParseWithOpts(out, &end, 0);
+    if (json == NULL || !cJSON_IsObject(json))
+        fail_msg("not a JSON object: %.200s", out);
+    while (*end == '\n' || *end == ' ')
+        end++;
+    if (*end != '\0')
+        fail_msg("more than one JSON value on stdout: %.200s", end);
+    return json;
+}
+
+static const char *string_field(const cJSON *json, const char *name)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(json, name);
+    return cJSON_IsString(item) ? item->valuestring : NULL;
+}
+
+static void bundle_verify_accepts_the_embedded_bundle(void **state)
+{
+    (void)state;
+    run_result r = run("bundle verify --json");
+    assert_int_equal(r.status, 0);
+    cJSON *json = parse_one_object(r.out);
+    assert_string_equal(string_field(json, "error"), "ok");
+    assert_true(cJSON_GetObjectItem(json, "count")->valueint >= 87);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(json, "bad")), 0);
+    cJSON_Delete(json);
+    free(r.out);
+}
+
+static void bundle_list_shows_every_regional_root(void **state)
+{
+    (void)state;
+    run_result r = run("bundle list --json");
+    assert_int_equal(r.status, 0);
+    cJSON *json = parse_one_object(r.out);
+    cJSON *certs = cJSON_GetObjectItem(json, "certificates");
+    assert_true(cJSON_GetArraySize(certs) >= 87);
+    assert_int_equal(cJSON_GetArraySize(certs), cJSON_GetObjectItem(json, "count")->valueint);
+    const cJSON *entry;
+    cJSON_ArrayForEach(entry, certs)
+    {
+        assert_non_null(string_field(entry, "subject_cn"));
+        assert_int_equal(strlen(string_field(entry, "sha256")), 64);
+        assert_non_null(string_field(entry, "not_after"));
+        assert_non_null(string_field(entry, "region"));
+        assert_true(cJSON_IsNull(cJSON_GetObjectItem(entry, "problem"))); /* none expired */
+    }
+    cJSON_Delete(json);
+    free(r.out);
+}
+
+static void bundle_verify_names_each_bad_entry_and_fails(void **state)
+{
+    (void)state;
+    char *dir = tc_tmpdir();
+    tc_cert good = tc_make("Good Root", 1, -1, 365, NULL);
+    tc_cert expired = tc_make("Old Root", 1, -500, -1, NULL);
+    char *pem = tc_pem((tc_cert[]){good, expired}, 2);
+    char *path = tc_write(dir, "mixed.pem", pem, strlen(pem), 0644);
+    char args[1024];
+    snprintf(args, sizeof(args), "bundle verify '%s' --json", path);
+    run_result r = run(args);
+    assert_int_equal(r.status, 10 + RDSS_ERR_BUNDLE);
+    cJSON *json = parse_one_object(r.out);
+    assert_string_equal(string_field(json, "error"), "bundle");
+    cJSON *bad = cJSON_GetObjectItem(json, "bad");
+    assert_int_equal(cJSON_GetArraySize(bad), 1);
+    assert_string_equal(string_field(cJSON_GetArrayItem(bad, 0), "subject_cn"), "Old Root");
+    assert_string_equal(string_field(cJSON_GetArrayItem(bad, 0), "problem"), "expired");
+    cJSON_Delete(json);
+    free(r.out);
+
+    /* text mode names it too */
+    snprintf(args, sizeof(args), "bundle verify '%s'", path);
+    r = run(args);
+    assert_int_equal(r.status, 10 + RDSS_ERR_BUNDLE);
+    assert_non_null(strstr(r.out, "Old Root: expired"));
+    free(r.out);
+    free(path);
+    free(pem);
+    tc_cert_free(&good);
+    tc_cert_free(&expired);
+    tc_rmdir_all(dir);
+}
+
+static void a_missing_file_is_a_bundle_error(void **state)
+{
+    (void)state;
+    run_result r = run("bundle list /nonexistent/bundle.pem --json");
+    assert_int_equal(r.status, 10 + RDSS_ERR_BUNDLE);
+    cJSON *json = parse_one_object(r.out);
+    assert_string_equal(string_field(json, "error"), "bundle");
+    assert_non_null(strstr(string_field(json, "message"), "/nonexistent/bundle.pem"));
+    cJSON_Delete(json);
+    free(r.out);
+}
+
+static void usage_errors_exit_2_with_json_too(void **state)
+{
+    (void)state;
+    const char *cases[] = {"", "frobnicate", "bundle", "bundle shred", "bundle list a b",
+                           "bundle list --bogus", "version extra"};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char args[256];
+        snprintf(args, sizeof(args), "%s --json", cases[i]);
+        run_result r = run(args);
+        if (r.status != 2)
+            fail_msg("'rdssecure %s' exited %d, not 2", args, r.status);
+        cJSON *json = parse_one_object(r.out);
+        assert_string_equal(string_field(json, "error"), "invalid_argument");
+        cJSON_Delete(json);
+        free(r.out);
+    }
+}
+
+static void help_lists_a_distinct_exit_status_per_typed_error(void **state)
+{
+    (void)state;
+    run_result r = run("--help");
+    assert_int_equal(r.status, 0);
+    for (int code = RDSS_OK + 1; code <= RDSS_CODE_MAX; code++) {
+        char line[64];
+        snprintf(line, sizeof(line), "  %-3d %s\n", 10 + code, rdss_error_name(code));
+        if (strstr(r.out, line) == NULL)
+            fail_msg("--help lacks \"%s\"", line);
+    }
+    free(r.out);
+}
+
+static void version_prints_the_library_version(void **state)
+{
+    (void)state;
+    run_result r = run("version --json");
+    assert_int_equal(r.status, 0);
+    cJSON *json = parse_one_object(r.out);
+    assert_string_equal(string_field(json, "version"), rdss_version());
+    cJSON_Delete(json);
+    free(r.out);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(bundle_verify_accepts_the_embedded_bundle),
+        cmocka_unit_test(bundle_list_shows_every_regional_root),
+        cmocka_unit_test(bundle_verify_names_each_bad_entry_and_fails),
+        cmocka_unit_test(a_missing_file_is_a_bundle_error),
+        cmocka_unit_test(usage_errors_exit_2_with_json_too),
+        cmocka_unit_test(help_lists_a_distinct_exit_status_per_typed_error),
+        cmocka_unit_test(version_prints_the_library_version),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the build into a fresh prefix, then builds and runs a consumer
+# program two ways: pkg-config and CMake's find_package(rdssecure).
+# (Static linking is not tried: on Debian, libpq's static dependencies
+# libpgcommon/libpgport come only with postgresql-server-dev-15.)
+#   run.sh BUILD_DIR [EXTRA_CFLAGS]
+set -euo pipefail
+build=$1 extra_cflags=${2:-}
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+prefix="$work/prefix"
+
+cmake --install "$build" --prefix "$prefix" >/dev/null
+export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
+libdir=$(pkg-config --variable=libdir rdssecure)
+[ -f "$libdir/librdssecure.so.0" ] || { echo "no soname link in $libdir"; exit 1; }
+[ -x "$prefix/bin/rdssecure" ] || { echo "CLI not installed"; exit 1; }
+
+echo "== pkg-config, shared"
+# shellcheck disable=SC2046,SC2086
+cc $extra_cflags "$here/consumer/consumer.c" $(pkg-config --cflags --libs rdssecure) -o "$work/shared"
+LD_LIBRARY_PATH="$libdir" "$work/shared"
+LD_LIBRARY_PATH="$libdir" ldd "$work/shared" | grep -q "$libdir/librdssecure.so.0" \
+  || { echo "consumer is not linked to the installed library"; exit 1; }
+
+echo "== find_package(rdssecure)"
+cmake -S "$here/consumer" -B "$work/cmake" -DCMAKE_PREFIX_PATH="$prefix" \
+  -DCMAKE_C_FLAGS="$extra_cflags" -DCMAKE_EXE_LINKER_FLAGS="$extra_cflags" >/dev/null
+cmake --build "$work/cmake" >/dev/null
+"$work/cmake/consumer"
+echo "installed library works through pkg-config and find_package"

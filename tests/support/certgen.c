@@ -1,0 +1,135 @@
+#include "certgen.h"
+
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <openssl/bio.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+static void die(const char *what)
+{
+    fprintf(stderr, "certgen: %s failed\n", what);
+    abort();
+}
+
+static void add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
+{
+    X509V3_CTX ctx;
+    X509V3_set_ctx_nodb(&ctx);
+    X509V3_set_ctx(&ctx, issuer, cert, NULL, NULL, 0);
+    X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
+    if (ext == NULL || !X509_add_ext(cert, ext, -1))
+        die("X509_add_ext");
+    X509_EXTENSION_free(ext);
+}
+
+tc_cert tc_make(const char *cn, int is_ca, long from_days, long to_days, const tc_cert *issuer)
+{
+    static long serial = 1000;
+    tc_cert out;
+    out.key = EVP_EC_gen("P-256");
+    out.cert = X509_new();
+    if (out.key == NULL || out.cert == NULL)
+        die("key or certificate allocation");
+    X509_set_version(out.cert, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(out.cert), serial++);
+    X509_time_adj_ex(X509_getm_notBefore(out.cert), (int)from_days, 0, NULL);
+    X509_time_adj_ex(X509_getm_notAfter(out.cert), (int)to_days, 0, NULL);
+    X509_NAME *name = X509_get_subject_name(out.cert);
+    X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"rdssecure tests", -1, -1, 0);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
+    X509 *issuer_cert = issuer ? issuer->cert : out.cert;
+    EVP_PKEY *issuer_key = issuer ? issuer->key : out.key;
+    X509_set_issuer_name(out.cert, X509_get_subject_name(issuer_cert));
+    X509_set_pubkey(out.cert, out.key);
+    add_ext(out.cert, issuer_cert, NID_basic_constraints, is_ca ? "critical,CA:TRUE" : "critical,CA:FALSE");
+    add_ext(out.cert, issuer_cert, NID_key_usage,
+            is_ca ? "critical,keyCertSign,cRLSign" : "critical,digitalSignature");
+    add_ext(out.cert, issuer_cert, NID_subject_key_identifier, "hash");
+    if (!X509_sign(out.cert, issuer_key, EVP_sha256()))
+        die("X509_sign");
+    return out;
+}
+
+void tc_cert_free(tc_cert *c)
+{
+    X509_free(c->cert);
+    EVP_PKEY_free(c->key);
+    c->cert = NULL;
+    c->key = NULL;
+}
+
+char *tc_pem(const tc_cert *certs, int n)
+{
+    BIO *bio = BIO_new(BIO_s_mem());
+    for (int i = 0; i < n; i++)
+        if (!PEM_write_bio_X509(bio, certs[i].cert))
+            die("PEM_write_bio_X509");
+    char *data = NULL;
+    long len = BIO_get_mem_data(bio, &data);
+    char *text = malloc((size_t)len + 1);
+    memcpy(text, data, (size_t)len);
+    text[len] = '\0';
+    BIO_free(bio);
+    return text;
+}
+
+char *tc_tmpdir(void)
+{
+    char *dir = strdup("/tmp/rdss-test-XXXXXX");
+    if (dir == NULL || mkdtemp(dir) == NULL)
+        die("mkdtemp");
+    return dir;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+void tc_rmdir_all(char *dir)
+{
+    if (dir == NULL)
+        return;
+    nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    free(dir);
+}
+
+char *tc_write(const char *dir, const char *name, const char *data, size_t len, mode_t mode)
+{
+    size_t path_len = strlen(dir) + strlen(name) + 2;
+    char *path = malloc(path_len);
+    snprintf(path, path_len, "%s/%s", dir, name);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0 || write(fd, data, len) != (ssize_t)len || fchmod(fd, mode) != 0 || close(fd) != 0)
+        die("writing a test file");
+    return path;
+}
+
+char *tc_read(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    size_t cap = 4096, used = 0;
+    char *buf = malloc(cap);
+    size_t got;
+    while ((got = fread(buf + used, 1, cap - used - 1, f)) > 0) {
+        used += got;
+        if (cap - used < 2)
+            buf = realloc(buf, cap *= 2);
+    }
+    fclose(f);
+    buf[used] = '\0';
+    if (len != NULL)
+        *len = used;
+    return buf;
+}

@@ -1,0 +1,33 @@
+/* Certificates made in memory for unit tests (no fixture, no files kept). */
+#ifndef RDSS_TEST_CERTGEN_H
+#define RDSS_TEST_CERTGEN_H
+
+#include <sys/types.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+typedef struct tc_cert {
+    X509 *cert;
+    EVP_PKEY *key;
+} tc_cert;
+
+/* A certificate for `cn`, valid from now + from_days to now + to_days,
+ * CA:TRUE when is_ca, signed by issuer (self-signed when issuer is NULL).
+ * Aborts the test program on failure. Free with tc_cert_free(). */
+tc_cert tc_make(const char *cn, int is_ca, long from_days, long to_days, const tc_cert *issuer);
+void tc_cert_free(tc_cert *c);
+
+/* PEM text of certs[0..n-1]; malloc'd, NUL-terminated. */
+char *tc_pem(const tc_cert *certs, int n);
+
+/* A fresh private directory for the test's files; removed by tc_rmdir_all(). */
+char *tc_tmpdir(void);
+void tc_rmdir_all(char *dir);
+
+/* Writes `data` to dir/name with `mode`; returns the malloc'd path. */
+char *tc_write(const char *dir, const char *name, const char *data, size_t len, mode_t mode);
+
+/* The whole content of a file, malloc'd and NUL-terminated; NULL when unreadable. */
+char *tc_read(const char *path, size_t *len);
+
+#endif

@@ -1,0 +1,43 @@
+#include "testenv.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+const char *testenv(const char *file, const char *key)
+{
+    static char values[16][512];
+    static int next;
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/%s", RDSS_TESTENV_DIR, file);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        fail_msg("%s is missing: did its fixture start?", path);
+    char line[1024];
+    size_t key_len = strlen(key);
+    const char *found = NULL;
+    while (fgets(line, sizeof(line), f) != NULL) {
+        if (strncmp(line, key, key_len) == 0 && line[key_len] == '=') {
+            char *value = values[next++ % 16];
+            snprintf(value, 512, "%s", line + key_len + 1);
+            value[strcspn(value, "\n")] = '\0';
+            found = value;
+            break;
+        }
+    }
+    fclose(f);
+    return found;
+}
+
+const char *testenv_pki(const char *name)
+{
+    static char paths[8][1024];
+    static int next;
+    char *path = paths[next++ % 8];
+    snprintf(path, 1024, "%s/pki/%s", RDSS_TESTENV_DIR, name);
+    return path;
+}

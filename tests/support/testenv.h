@@ -1,0 +1,14 @@
+/* What the server fixtures wrote for the tests (ENVDIR/<server>.env and the
+ * test PKI in ENVDIR/pki). ENVDIR is RDSS_TESTENV_DIR, fixed at build time. */
+#ifndef RDSS_TEST_TESTENV_H
+#define RDSS_TEST_TESTENV_H
+
+/* The value of `key` in ENVDIR/<file>; a static copy, or NULL. The test fails
+ * (cmocka fail_msg) when the file is missing: its fixture did not run. */
+const char *testenv(const char *file, const char *key);
+
+/* ENVDIR/pki/<name>, as a static string (one slot per call site is enough:
+ * it rotates over 8 buffers). */
+const char *testenv_pki(const char *name);
+
+#endif
