@@ -11,6 +11,7 @@
 int main(int argc, char **argv)
 {
     printf("librdssecure %s\n", rdss_version());
+    fflush(stdout); /* keep the order of lines when stderr follows */
 
     rdss_config *cfg = rdss_config_new();
     if (cfg == NULL) {

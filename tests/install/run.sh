@@ -21,7 +21,9 @@ echo "== pkg-config, shared"
 # shellcheck disable=SC2046,SC2086
 cc $extra_cflags "$here/consumer/consumer.c" $(pkg-config --cflags --libs rdssecure) -o "$work/shared"
 LD_LIBRARY_PATH="$libdir" "$work/shared"
-LD_LIBRARY_PATH="$libdir" ldd "$work/shared" | grep -q "$libdir/librdssecure.so.0" \
+# (not `ldd | grep -q`: with pipefail, grep's early exit fails the pipe)
+linked=$(LD_LIBRARY_PATH="$libdir" ldd "$work/shared")
+grep -q "$libdir/librdssecure.so.0" <<<"$linked" \
   || { echo "consumer is not linked to the installed library"; exit 1; }
 
 echo "== find_package(rdssecure)"
