@@ -54,15 +54,9 @@ static rdss_code open_pem(const char *pem, size_t len, const char *source, rdss_
                           rdss_error **err)
 {
     rdss_pem_blocks blocks;
-    rdss_code code = rdss__pem_split(pem, len, &blocks, err);
+    rdss_code code = rdss__pem_split(pem, len, source, &blocks, err);
     if (code != RDSS_OK)
         return code;
-    if (blocks.count == 0) {
-        rdss__pem_blocks_free(&blocks);
-        return rdss__fail(err, RDSS_ERR_BUNDLE,
-                          "CA bundle %s holds no PEM certificate (no \"-----BEGIN CERTIFICATE-----\" line)",
-                          source);
-    }
     rdss_bundle *bundle = calloc(1, sizeof(*bundle));
     if (bundle != NULL) {
         bundle->source = strdup(source);

@@ -50,12 +50,13 @@ static int append(rdss_pem_blocks *blocks, size_t *capacity, X509 *cert, size_t 
     return 1;
 }
 
-rdss_code rdss__pem_split(const char *pem, size_t len, rdss_pem_blocks *out, rdss_error **err)
+rdss_code rdss__pem_split(const char *pem, size_t len, const char *label, rdss_pem_blocks *out,
+                          rdss_error **err)
 {
     out->items = NULL;
     out->count = 0;
     if (len > (size_t)INT32_MAX)
-        return rdss__fail(err, RDSS_ERR_BUNDLE, "PEM input of %zu bytes is too large", len);
+        return rdss__fail(err, RDSS_ERR_BUNDLE, "CA bundle %s: %zu bytes is too large", label, len);
     size_t capacity = 0;
     size_t line = 1;
     const char *end = pem + len;
@@ -80,6 +81,10 @@ rdss_code rdss__pem_split(const char *pem, size_t len, rdss_pem_blocks *out, rds
             break;
         cursor = block_end;
     }
+    if (out->count == 0)
+        return rdss__fail(err, RDSS_ERR_BUNDLE,
+                          "CA bundle %s holds no PEM certificate (no \"-----BEGIN CERTIFICATE-----\" line)",
+                          label);
     return rdss__succeed(err);
 }
 

@@ -19,9 +19,11 @@ typedef struct rdss_pem_blocks {
 
 /* Finds every "-----BEGIN CERTIFICATE-----" block of `pem` (which may hold
  * NUL bytes, comments and other PEM types) and decodes it. A block without
- * its END line counts as one that did not decode. Fails only when out of
- * memory. On success the caller frees `out` with rdss__pem_blocks_free(). */
-rdss_code rdss__pem_split(const char *pem, size_t len, rdss_pem_blocks *out, rdss_error **err);
+ * its END line counts as one that did not decode. RDSS_ERR_BUNDLE, naming
+ * `label`, when there is no block at all. On success the caller frees `out`
+ * with rdss__pem_blocks_free(). */
+rdss_code rdss__pem_split(const char *pem, size_t len, const char *label, rdss_pem_blocks *out,
+                          rdss_error **err);
 
 void rdss__pem_blocks_free(rdss_pem_blocks *blocks);
 

@@ -73,15 +73,9 @@ rdss_code rdss__trust_from_pem(const char *pem, size_t len, const char *label, r
 {
     *out = NULL;
     rdss_pem_blocks blocks;
-    rdss_code code = rdss__pem_split(pem, len, &blocks, err);
+    rdss_code code = rdss__pem_split(pem, len, label, &blocks, err);
     if (code != RDSS_OK)
         return code;
-    if (blocks.count == 0) {
-        rdss__pem_blocks_free(&blocks);
-        return rdss__fail(err, RDSS_ERR_BUNDLE,
-                          "CA bundle %s holds no PEM certificate (no \"-----BEGIN CERTIFICATE-----\" line)",
-                          label);
-    }
     time_t now = time(NULL);
     size_t current = 0;
     for (size_t i = 0; i < blocks.count; i++) {
