@@ -18,12 +18,14 @@ struct rdss_trust {
     atomic_int refs;
     char *label;
     STACK_OF(X509) *certs;
+    X509_STORE *store; /* the same certificates, for our own verification */
     rdss_ca_file ca_file;
 };
 
 static void trust_destroy(rdss_trust *trust)
 {
     rdss__ca_file_destroy(&trust->ca_file);
+    X509_STORE_free(trust->store);
     sk_X509_pop_free(trust->certs, X509_free);
     free(trust->label);
     free(trust);
@@ -42,6 +44,17 @@ static rdss_code trust_build(STACK_OF(X509) *certs, const char *label, rdss_trus
     atomic_init(&trust->refs, 1);
     trust->certs = certs;
     trust->ca_file.fd = -1;
+    trust->store = X509_STORE_new();
+    for (int i = 0; trust->store != NULL && i < sk_X509_num(certs); i++) {
+        if (!X509_STORE_add_cert(trust->store, sk_X509_value(certs, i))) {
+            X509_STORE_free(trust->store);
+            trust->store = NULL;
+        }
+    }
+    if (trust->store == NULL) {
+        trust_destroy(trust);
+        return rdss__fail(err, RDSS_ERR_INTERNAL, "cannot build the certificate store for %s", label);
+    }
     rdss_code code = rdss__ca_file_create(certs, &trust->ca_file, err);
     if (code != RDSS_OK) {
         trust_destroy(trust);
@@ -182,6 +195,11 @@ const char *rdss__trust_ca_file(const rdss_trust *trust)
 const char *rdss__trust_label(const rdss_trust *trust)
 {
     return trust->label;
+}
+
+X509_STORE *rdss__trust_store(const rdss_trust *trust)
+{
+    return trust->store;
 }
 
 STACK_OF(X509) *rdss__trust_certs(const rdss_trust *trust)

@@ -40,6 +40,8 @@ void rdss__trust_unref(rdss_trust *trust);
 const char *rdss__trust_ca_file(const rdss_trust *trust);
 /* "embedded", "memory", a path, ... */
 const char *rdss__trust_label(const rdss_trust *trust);
+/* The certificates as a verification store, owned by the trust. */
+X509_STORE *rdss__trust_store(const rdss_trust *trust);
 /* The certificates, owned by the trust. */
 STACK_OF(X509) *rdss__trust_certs(const rdss_trust *trust);
 

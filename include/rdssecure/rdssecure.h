@@ -92,6 +92,25 @@ RDSS_API const char *rdss_error_cert_not_after(const rdss_error *err);
 /* Frees an error object. NULL is allowed. */
 RDSS_API void rdss_error_free(rdss_error *err);
 
+/* The typed error of the calling thread's last drop-in connect
+ * (rdss_PQconnectdb, ...): NULL when it succeeded. Owned by the library,
+ * valid until that thread's next drop-in call. */
+RDSS_API const rdss_error *rdss_last_error(void);
+
+/* ------------------------------------------------------------------------
+ * TLS facts of an established connection (rdss_pg_tls_info(), ...)
+ * ------------------------------------------------------------------------ */
+typedef struct rdss_tls_info rdss_tls_info;
+
+/* "TLSv1.3", "TLS_AES_256_GCM_SHA384", the server certificate's RFC 2253
+ * subject and issuer and ISO 8601 not-after; NULL when unknown. */
+RDSS_API const char *rdss_tls_info_version(const rdss_tls_info *info);
+RDSS_API const char *rdss_tls_info_cipher(const rdss_tls_info *info);
+RDSS_API const char *rdss_tls_info_peer_subject(const rdss_tls_info *info);
+RDSS_API const char *rdss_tls_info_peer_issuer(const rdss_tls_info *info);
+RDSS_API const char *rdss_tls_info_peer_not_after(const rdss_tls_info *info);
+RDSS_API void rdss_tls_info_free(rdss_tls_info *info);
+
 /* ------------------------------------------------------------------------
  * Version
  * ------------------------------------------------------------------------ */

@@ -1,0 +1,17 @@
+/* Facts -> typed error, for what the probe cannot see: how the server
+ * answered after TLS was verified. */
+#ifndef RDSS_LIB_CLASSIFY_H
+#define RDSS_LIB_CLASSIFY_H
+
+#include "rdssecure/rdssecure.h"
+
+/* Finds the SQLSTATE in a libpq message built with PQERRORS_VERBOSE
+ * ("FATAL:  28P01: ..."; the code is the same in every language) and copies
+ * it into out; 0 when there is none (the error was not the server's). */
+int rdss__find_sqlstate(const char *message, char out[6]);
+
+/* RDSS_ERR_AUTH for SQLSTATE class 28 (invalid authorization), else
+ * RDSS_ERR_SERVER (unknown database, too many connections, ...). */
+rdss_code rdss__code_for_sqlstate(const char *sqlstate);
+
+#endif

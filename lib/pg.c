@@ -1,0 +1,297 @@
+/* The PostgreSQL adapter: plan (policy), connect within the deadline,
+ * classify failures from facts. */
+#include "rdssecure/pg.h"
+
+#include <libpq-events.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "classify.h"
+#include "config.h"
+#include "deadline.h"
+#include "error.h"
+#include "last_error.h"
+#include "pg_params.h"
+#include "probe.h"
+#include "tls_info.h"
+
+/* What lives as long as the PGconn: the trust (libpq re-reads the CA file on
+ * PQreset) and, while connecting, the plan and the deadline. */
+typedef struct pg_attempt {
+    rdss_pg_plan plan;
+    rdss_deadline deadline;
+    long timeout_ms;
+} pg_attempt;
+
+static const char EVENT_NAME[] = "librdssecure";
+
+static int attempt_event(PGEventId id, void *event_info, void *pass_through)
+{
+    (void)pass_through;
+    if (id == PGEVT_CONNDESTROY) {
+        PGEventConnDestroy *destroy = event_info;
+        pg_attempt *attempt = PQinstanceData(destroy->conn, attempt_event);
+        if (attempt != NULL) {
+            rdss__pg_plan_free(&attempt->plan);
+            free(attempt);
+        }
+    }
+    return 1;
+}
+
+static pg_attempt *attempt_of(const PGconn *conn)
+{
+    return conn ? PQinstanceData(conn, attempt_event) : NULL;
+}
+
+/* The driver's message as one line of detail. */
+static void keep_driver_message(rdss_error *e, const char *message)
+{
+    if (message == NULL || message[0] == '\0')
+        return;
+    char *line = strdup(message);
+    if (line == NULL)
+        return;
+    for (char *c = line; *c; c++)
+        if (*c == '\n')
+            *c = (c[1] != '\0') ? ' ' : '\0';
+    rdss__error_set_driver_message(e, line);
+    free(line);
+}
+
+static const char *stage_of(const PGconn *conn)
+{
+    switch (PQstatus(conn)) {
+    case CONNECTION_STARTED: return "waiting for the TCP connection";
+    case CONNECTION_MADE: return "sending the TLS request";
+    case CONNECTION_SSL_STARTUP: return "in the TLS handshake";
+    case CONNECTION_AWAITING_RESPONSE: return "waiting for the server's answer";
+    case CONNECTION_AUTH_OK: return "after authentication";
+    default: return "connecting";
+    }
+}
+
+static rdss_error *timeout_error(const PGconn *conn, long timeout_ms)
+{
+    const char *host = PQhost(conn);
+    return rdss__error_new(RDSS_ERR_TIMEOUT,
+                           "connect to %s port %s did not complete within %ld ms (%s): check the "
+                           "security group, network ACLs and the endpoint",
+                           host ? host : "?", PQport(conn) ? PQport(conn) : "?", timeout_ms,
+                           stage_of(conn));
+}
+
+/* Why the connect failed, decided from facts: the clock, the SQLSTATE the
+ * server sent (only after TLS was verified: libpq sends no startup message
+ * before), whether the server asked for a password we lacked, and else what
+ * the probe finds on each host libpq tried. */
+static rdss_error *classify_failure(const PGconn *conn, const pg_attempt *attempt)
+{
+    const char *driver = PQerrorMessage(conn);
+    rdss_error *e = NULL;
+    char sqlstate[6];
+    if (rdss__deadline_passed(attempt->deadline)) {
+        e = timeout_error(conn, attempt->timeout_ms);
+    } else if (rdss__find_sqlstate(driver, sqlstate)) {
+        rdss_code code = rdss__code_for_sqlstate(sqlstate);
+        e = rdss__error_new(code, code == RDSS_ERR_AUTH
+                                      ? "TLS was verified, then the server rejected the credentials "
+                                        "(SQLSTATE %s)"
+                                      : "TLS was verified, then the server refused the connection "
+                                        "(SQLSTATE %s)",
+                            sqlstate);
+    } else if (PQconnectionNeedsPassword(conn)) {
+        e = rdss__error_new(RDSS_ERR_AUTH, "TLS was verified; the server asked for a password and "
+                                           "none was given");
+    } else {
+        for (size_t i = 0; i < attempt->plan.target_count && e == NULL; i++) {
+            const rdss_pg_target *t = &attempt->plan.targets[i];
+            rdss_error *found = NULL;
+            if (rdss__probe_pg(t->address, t->port, t->verify_name, attempt->plan.trust,
+                               attempt->deadline, &found) != RDSS_OK) {
+                e = found;
+                if (attempt->plan.target_count > 1)
+                    rdss__error_prefix_message(e, "%s port %d: ", t->host, t->port);
+            }
+        }
+        if (e == NULL)
+            e = rdss__error_new(RDSS_ERR_SERVER, "TLS to the server verifies, but the connection "
+                                                 "failed after it (see the driver's message)");
+    }
+    keep_driver_message(e, driver);
+    return e;
+}
+
+/* Plans the connect and starts it: NULL with *err when refused or failed
+ * before any attempt. The attempt then belongs to the PGconn. */
+static PGconn *start(const rdss_config *cfg, rdss_pg_params *params, rdss_error **err)
+{
+    pg_attempt *attempt = calloc(1, sizeof(*attempt));
+    if (attempt == NULL) {
+        rdss__pg_params_free(params);
+        rdss__fail(err, RDSS_ERR_INTERNAL, "out of memory");
+        return NULL;
+    }
+    attempt->timeout_ms = rdss_config_timeout_ms(cfg);
+    attempt->deadline = rdss__deadline_in(attempt->timeout_ms);
+    if (rdss__pg_plan(params, cfg, attempt->deadline, &attempt->plan, err) != RDSS_OK) {
+        rdss__pg_plan_free(&attempt->plan);
+        free(attempt);
+        return NULL;
+    }
+    PGconn *conn = PQconnectStartParams((const char *const *)attempt->plan.params.keywords,
+                                        (const char *const *)attempt->plan.params.values, 0);
+    if (conn == NULL || !PQregisterEventProc(conn, attempt_event, EVENT_NAME, NULL) ||
+        !PQsetInstanceData(conn, attempt_event, attempt)) {
+        PQfinish(conn);
+        rdss__pg_plan_free(&attempt->plan);
+        free(attempt);
+        rdss__fail(err, RDSS_ERR_INTERNAL, "out of memory starting the connection");
+        return NULL;
+    }
+    /* SQLSTATEs in messages: how we tell auth from server failures in any
+     * language. Restored to the default once connected. */
+    PQsetErrorVerbosity(conn, PQERRORS_VERBOSE);
+    rdss__succeed(err);
+    return conn;
+}
+
+static void connected(PGconn *conn)
+{
+    PQsetErrorVerbosity(conn, PQERRORS_DEFAULT);
+}
+
+/* Runs a started connect to its end. Returns 1 when connected; otherwise
+ * the typed error is in *err and conn is the failed connection. */
+static int finish(PGconn *conn, rdss_error **err)
+{
+    pg_attempt *attempt = attempt_of(conn);
+    PostgresPollingStatusType status =
+        PQstatus(conn) == CONNECTION_BAD ? PGRES_POLLING_FAILED : PGRES_POLLING_WRITING;
+    while (status != PGRES_POLLING_OK && status != PGRES_POLLING_FAILED) {
+        int ready = rdss__wait_fd(PQsocket(conn), status == PGRES_POLLING_WRITING, attempt->deadline);
+        if (ready == 0) {
+            rdss__hand_over(err, timeout_error(conn, attempt->timeout_ms));
+            return 0;
+        }
+        status = PQconnectPoll(conn);
+    }
+    if (status == PGRES_POLLING_OK) {
+        connected(conn);
+        rdss__succeed(err);
+        return 1;
+    }
+    rdss__hand_over(err, classify_failure(conn, attempt));
+    return 0;
+}
+
+static PGconn *connect_blocking(const rdss_config *cfg, rdss_pg_params *params, int keep_failed,
+                                rdss_error **err)
+{
+    PGconn *conn = start(cfg, params, err);
+    if (conn == NULL)
+        return NULL;
+    if (finish(conn, err))
+        return conn;
+    if (keep_failed)
+        return conn;
+    PQfinish(conn);
+    return NULL;
+}
+
+PGconn *rdss_pg_connect(const rdss_config *cfg, const char *conninfo, rdss_error **err)
+{
+    rdss_pg_params params;
+    if (rdss__pg_params_from_conninfo(conninfo, &params, err) != RDSS_OK)
+        return NULL;
+    return connect_blocking(cfg, &params, 0, err);
+}
+
+PGconn *rdss_pg_connect_params(const rdss_config *cfg, const char *const *keywords,
+                               const char *const *values, int expand_dbname, rdss_error **err)
+{
+    rdss_pg_params params;
+    if (rdss__pg_params_from_arrays(keywords, values, expand_dbname, &params, err) != RDSS_OK)
+        return NULL;
+    return connect_blocking(cfg, &params, 0, err);
+}
+
+PGconn *rdss_pg_connect_start(const rdss_config *cfg, const char *conninfo, rdss_error **err)
+{
+    rdss_pg_params params;
+    if (rdss__pg_params_from_conninfo(conninfo, &params, err) != RDSS_OK)
+        return NULL;
+    PGconn *conn = start(cfg, &params, err);
+    if (conn != NULL && PQstatus(conn) == CONNECTION_BAD) {
+        rdss__hand_over(err, classify_failure(conn, attempt_of(conn)));
+        PQfinish(conn);
+        return NULL;
+    }
+    return conn;
+}
+
+PostgresPollingStatusType rdss_pg_connect_poll(PGconn *conn, rdss_error **err)
+{
+    pg_attempt *attempt = attempt_of(conn);
+    if (attempt == NULL) {
+        rdss__fail(err, RDSS_ERR_INVALID_ARGUMENT,
+                   "rdss_pg_connect_poll: the connection was not started by rdss_pg_connect_start");
+        return PGRES_POLLING_FAILED;
+    }
+    if (rdss__deadline_passed(attempt->deadline)) {
+        rdss__hand_over(err, timeout_error(conn, attempt->timeout_ms));
+        return PGRES_POLLING_FAILED;
+    }
+    PostgresPollingStatusType status = PQconnectPoll(conn);
+    if (status == PGRES_POLLING_OK) {
+        connected(conn);
+        rdss__succeed(err);
+    } else if (status == PGRES_POLLING_FAILED) {
+        rdss__hand_over(err, classify_failure(conn, attempt));
+    } else {
+        rdss__succeed(err);
+    }
+    return status;
+}
+
+long rdss_pg_connect_remaining_ms(const PGconn *conn)
+{
+    const pg_attempt *attempt = attempt_of(conn);
+    return attempt ? rdss__deadline_remaining_ms(attempt->deadline) : -1;
+}
+
+PGconn *rdss_PQconnectdb(const char *conninfo)
+{
+    rdss_error *e = NULL;
+    rdss_pg_params params;
+    PGconn *conn = NULL;
+    if (rdss__pg_params_from_conninfo(conninfo, &params, &e) == RDSS_OK)
+        conn = connect_blocking(NULL, &params, 1, &e);
+    rdss__set_last_error(e);
+    return conn;
+}
+
+PGconn *rdss_PQconnectdbParams(const char *const *keywords, const char *const *values,
+                               int expand_dbname)
+{
+    rdss_error *e = NULL;
+    rdss_pg_params params;
+    PGconn *conn = NULL;
+    if (rdss__pg_params_from_arrays(keywords, values, expand_dbname, &params, &e) == RDSS_OK)
+        conn = connect_blocking(NULL, &params, 1, &e);
+    rdss__set_last_error(e);
+    return conn;
+}
+
+rdss_code rdss_pg_tls_info(const PGconn *conn, rdss_tls_info **out, rdss_error **err)
+{
+    if (out == NULL)
+        return rdss__fail(err, RDSS_ERR_INVALID_ARGUMENT, "rdss_pg_tls_info: out is NULL");
+    *out = NULL;
+    if (conn == NULL || PQstatus(conn) != CONNECTION_OK)
+        return rdss__fail(err, RDSS_ERR_INVALID_ARGUMENT, "rdss_pg_tls_info: not a connected PGconn");
+    /* PQsslStruct takes a non-const PGconn but only reads it. */
+    return rdss__tls_info_from_ssl(PQsslStruct((PGconn *)conn, "OpenSSL"), out, err);
+}

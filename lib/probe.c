@@ -1,0 +1,229 @@
+#include "probe.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include "error.h"
+#include "resolve.h"
+#include "verify.h"
+
+/* A non-blocking TCP connection to addr within the deadline; -1 with the
+ * verdict in *code and *err on failure. */
+static int connect_tcp(const struct addrinfo *addr, const char *host, int port,
+                       rdss_deadline deadline, rdss_code *code, rdss_error **err)
+{
+    char address[64];
+    rdss__address_text(addr->ai_addr, address, sizeof(address));
+    int fd = socket(addr->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        *code = rdss__fail(err, RDSS_ERR_INTERNAL, "cannot create a socket: %s", strerror(errno));
+        return -1;
+    }
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    int failure = 0;
+    if (connect(fd, addr->ai_addr, addr->ai_addrlen) != 0) {
+        if (errno != EINPROGRESS) {
+            failure = errno;
+        } else {
+            int ready = rdss__wait_fd(fd, 1, deadline);
+            socklen_t len = sizeof(failure);
+            if (ready == 0) {
+                close(fd);
+                *code = rdss__fail(err, RDSS_ERR_TIMEOUT,
+                                   "TCP connect to %s (%s) port %d did not finish before the deadline",
+                                   host, address, port);
+                return -1;
+            }
+            if (ready < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &failure, &len) != 0)
+                failure = errno;
+        }
+    }
+    if (failure != 0) {
+        close(fd);
+        *code = rdss__fail(err, RDSS_ERR_NETWORK, "cannot connect to %s (%s) port %d: %s", host,
+                           address, port, strerror(failure));
+        return -1;
+    }
+    return fd;
+}
+
+static rdss_code send_all(int fd, const unsigned char *data, size_t len, rdss_deadline deadline,
+                          const char *host, rdss_error **err)
+{
+    while (len > 0) {
+        ssize_t sent = send(fd, data, len, MSG_NOSIGNAL);
+        if (sent > 0) {
+            data += sent;
+            len -= (size_t)sent;
+            continue;
+        }
+        if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+            int ready = rdss__wait_fd(fd, 1, deadline);
+            if (ready == 0)
+                return rdss__fail(err, RDSS_ERR_TIMEOUT, "sending to %s did not finish before the deadline", host);
+            if (ready > 0)
+                continue;
+        }
+        return rdss__fail(err, RDSS_ERR_NETWORK, "connection to %s failed while sending: %s", host,
+                          strerror(errno));
+    }
+    return RDSS_OK;
+}
+
+/* Reads exactly one byte within the deadline. */
+static rdss_code read_byte(int fd, unsigned char *byte, rdss_deadline deadline, const char *host,
+                           const char *waiting_for, rdss_error **err)
+{
+    for (;;) {
+        ssize_t got = recv(fd, byte, 1, 0);
+        if (got == 1)
+            return RDSS_OK;
+        if (got == 0)
+            return rdss__fail(err, RDSS_ERR_NETWORK, "%s closed the connection before %s", host,
+                              waiting_for);
+        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+            return rdss__fail(err, RDSS_ERR_NETWORK, "connection to %s failed before %s: %s", host,
+                              waiting_for, strerror(errno));
+        int ready = rdss__wait_fd(fd, 0, deadline);
+        if (ready == 0)
+            return rdss__fail(err, RDSS_ERR_TIMEOUT, "%s did not answer before the deadline (waiting for %s)",
+                              host, waiting_for);
+        if (ready < 0)
+            return rdss__fail(err, RDSS_ERR_NETWORK, "connection to %s failed: %s", host, strerror(errno));
+    }
+}
+
+/* PostgreSQL's pre-TLS step: SSLRequest, then 'S' (go ahead) or 'N' (no TLS). */
+static rdss_code pg_request_tls(int fd, const char *host, rdss_deadline deadline, rdss_error **err)
+{
+    static const unsigned char ssl_request[8] = {0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f};
+    rdss_code code = send_all(fd, ssl_request, sizeof(ssl_request), deadline, host, err);
+    if (code != RDSS_OK)
+        return code;
+    unsigned char answer = 0;
+    code = read_byte(fd, &answer, deadline, host, "answering the TLS request", err);
+    if (code != RDSS_OK)
+        return code;
+    if (answer == 'S')
+        return RDSS_OK;
+    if (answer == 'N')
+        return rdss__fail(err, RDSS_ERR_TLS_REFUSED,
+                          "%s does not offer TLS (it answered N to SSLRequest): enable ssl on the "
+                          "server (on RDS, TLS is always available; check the endpoint and port)",
+                          host);
+    return rdss__fail(err, RDSS_ERR_TLS_REFUSED,
+                      "%s answered the TLS request with 0x%02x, not 'S': not a PostgreSQL server "
+                      "offering TLS", host, answer);
+}
+
+/* Handshake failures that mean "no TLS we allow", as opposed to a broken
+ * connection. */
+static int is_refusal(unsigned long error)
+{
+    switch (ERR_GET_REASON(error)) {
+    case SSL_R_TLSV1_ALERT_PROTOCOL_VERSION:
+    case SSL_R_UNSUPPORTED_PROTOCOL:
+    case SSL_R_NO_PROTOCOLS_AVAILABLE:
+    case SSL_R_SSLV3_ALERT_HANDSHAKE_FAILURE:
+    case SSL_R_NO_SHARED_CIPHER:
+    case SSL_R_WRONG_VERSION_NUMBER:
+    case SSL_R_TLSV1_ALERT_INSUFFICIENT_SECURITY:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static rdss_code handshake_and_verify(int fd, const char *host, const char *verify_name,
+                                      const rdss_trust *trust, rdss_deadline deadline,
+                                      rdss_error **err)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    SSL *ssl = ctx ? SSL_new(ctx) : NULL;
+    if (ssl == NULL || !SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) || !SSL_set_fd(ssl, fd)) {
+        SSL_free(ssl);
+        SSL_CTX_free(ctx);
+        return rdss__fail(err, RDSS_ERR_INTERNAL, "cannot set up a TLS client");
+    }
+    /* Verified below, by the same code that names the error; the probe
+     * carries no credentials, so nothing is at stake before that. */
+    SSL_set_verify(ssl, SSL_VERIFY_NONE, NULL);
+    unsigned char ip[16];
+    if (inet_pton(AF_INET, verify_name, ip) != 1 && inet_pton(AF_INET6, verify_name, ip) != 1)
+        SSL_set_tlsext_host_name(ssl, verify_name);
+    ERR_clear_error();
+    rdss_code code = RDSS_OK;
+    for (;;) {
+        int result = SSL_connect(ssl);
+        if (result == 1)
+            break;
+        int reason = SSL_get_error(ssl, result);
+        if (reason == SSL_ERROR_WANT_READ || reason == SSL_ERROR_WANT_WRITE) {
+            int ready = rdss__wait_fd(fd, reason == SSL_ERROR_WANT_WRITE, deadline);
+            if (ready > 0)
+                continue;
+            code = ready == 0 ? rdss__fail(err, RDSS_ERR_TIMEOUT,
+                                           "the TLS handshake with %s did not finish before the deadline", host)
+                              : rdss__fail(err, RDSS_ERR_NETWORK, "connection to %s failed during the TLS handshake: %s",
+                                           host, strerror(errno));
+            break;
+        }
+        unsigned long error = ERR_peek_last_error();
+        char detail[256] = "connection closed";
+        if (error != 0)
+            ERR_error_string_n(error, detail, sizeof(detail));
+        if (error != 0 && is_refusal(error))
+            code = rdss__fail(err, RDSS_ERR_TLS_REFUSED,
+                              "%s rejected every TLS version and cipher we allow (TLS 1.2 or newer): %s",
+                              host, detail);
+        else
+            code = rdss__fail(err, RDSS_ERR_NETWORK, "the TLS handshake with %s failed: %s", host, detail);
+        break;
+    }
+    if (code == RDSS_OK)
+        code = rdss__verify_chain(trust, SSL_get_peer_cert_chain(ssl), verify_name, err);
+    SSL_free(ssl);
+    SSL_CTX_free(ctx);
+    ERR_clear_error();
+    return code;
+}
+
+rdss_code rdss__probe_pg(const char *host, int port, const char *verify_name,
+                         const rdss_trust *trust, rdss_deadline deadline, rdss_error **err)
+{
+    struct addrinfo *addresses = NULL;
+    rdss_code code = rdss__resolve(host, port, deadline, &addresses, err);
+    if (code != RDSS_OK)
+        return code;
+    int fd = -1;
+    rdss_error *last = NULL;
+    /* like the drivers: each address in turn until one accepts */
+    for (struct addrinfo *a = addresses; a != NULL && fd < 0; a = a->ai_next) {
+        rdss_error_free(last);
+        last = NULL;
+        fd = connect_tcp(a, host, port, deadline, &code, &last);
+        if (code == RDSS_ERR_TIMEOUT)
+            break;
+    }
+    freeaddrinfo(addresses);
+    if (fd < 0 && last == NULL)
+        return rdss__fail(err, RDSS_ERR_NETWORK, "\"%s\" resolved to no address", host);
+    if (fd < 0)
+        return rdss__hand_over(err, last);
+    rdss_error_free(last);
+    code = pg_request_tls(fd, host, deadline, err);
+    if (code == RDSS_OK)
+        code = handshake_and_verify(fd, host, verify_name, trust, deadline, err);
+    close(fd);
+    return code == RDSS_OK ? rdss__succeed(err) : code;
+}

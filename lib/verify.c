@@ -1,0 +1,142 @@
+#include "verify.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <openssl/x509v3.h>
+
+#include "certinfo.h"
+#include "error.h"
+
+/* libpq's rule: "*." only as the whole first label, matching one label. */
+static int dns_name_matches(const char *pattern, size_t pattern_len, const char *name)
+{
+    size_t name_len = strlen(name);
+    if (memchr(pattern, '\0', pattern_len) != NULL)
+        return 0; /* an embedded NUL is an attack, never a match */
+    if (pattern_len > 2 && pattern[0] == '*' && pattern[1] == '.') {
+        const char *dot = strchr(name, '.');
+        if (dot == NULL || dot == name)
+            return 0;
+        size_t rest = name_len - (size_t)(dot - name);
+        return rest == pattern_len - 1 && strncasecmp(dot, pattern + 1, rest) == 0;
+    }
+    return name_len == pattern_len && strncasecmp(pattern, name, name_len) == 0;
+}
+
+/* The IP address `name` stands for, in `out` (4 or 16 bytes); 0 if it is not one. */
+static int parse_ip(const char *name, unsigned char out[16])
+{
+    if (inet_pton(AF_INET, name, out) == 1)
+        return 4;
+    if (inet_pton(AF_INET6, name, out) == 1)
+        return 16;
+    return 0;
+}
+
+int rdss__cert_matches_name(X509 *cert, const char *name)
+{
+    unsigned char ip[16];
+    int ip_len = parse_ip(name, ip);
+    GENERAL_NAMES *sans = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+    int have_sans = sans != NULL && sk_GENERAL_NAME_num(sans) > 0;
+    int match = 0;
+    for (int i = 0; have_sans && !match && i < sk_GENERAL_NAME_num(sans); i++) {
+        const GENERAL_NAME *san = sk_GENERAL_NAME_value(sans, i);
+        if (san->type == GEN_DNS && ip_len == 0)
+            match = dns_name_matches((const char *)ASN1_STRING_get0_data(san->d.dNSName),
+                                     (size_t)ASN1_STRING_length(san->d.dNSName), name);
+        else if (san->type == GEN_IPADD && ip_len > 0)
+            match = ASN1_STRING_length(san->d.iPAddress) == ip_len &&
+                    memcmp(ASN1_STRING_get0_data(san->d.iPAddress), ip, (size_t)ip_len) == 0;
+    }
+    GENERAL_NAMES_free(sans);
+    if (have_sans)
+        return match; /* SANs, when present, are the only names that count */
+    char *cn = rdss__cert_subject_cn(cert);
+    match = cn != NULL && dns_name_matches(cn, strlen(cn), name);
+    free(cn);
+    return match;
+}
+
+/* "a, b, c": the names the certificate covers, for the mismatch message. */
+static void covered_names(X509 *cert, char *out, size_t size)
+{
+    out[0] = '\0';
+    size_t used = 0;
+    GENERAL_NAMES *sans = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+    for (int i = 0; sans != NULL && i < sk_GENERAL_NAME_num(sans) && used + 1 < size; i++) {
+        const GENERAL_NAME *san = sk_GENERAL_NAME_value(sans, i);
+        char text[256] = "";
+        if (san->type == GEN_DNS) {
+            snprintf(text, sizeof(text), "%.*s", ASN1_STRING_length(san->d.dNSName),
+                     (const char *)ASN1_STRING_get0_data(san->d.dNSName));
+        } else if (san->type == GEN_IPADD) {
+            int len = ASN1_STRING_length(san->d.iPAddress);
+            if (len == 4 || len == 16)
+                inet_ntop(len == 4 ? AF_INET : AF_INET6, ASN1_STRING_get0_data(san->d.iPAddress),
+                          text, sizeof(text));
+        }
+        if (text[0] != '\0')
+            used += (size_t)snprintf(out + used, size - used, "%s%s", used ? ", " : "", text);
+    }
+    GENERAL_NAMES_free(sans);
+    if (out[0] == '\0') {
+        char *cn = rdss__cert_subject_cn(cert);
+        snprintf(out, size, "%s (common name; no subject alternative names)", cn ? cn : "no name at all");
+        free(cn);
+    }
+}
+
+static void attach_cert(rdss_error *e, X509 *cert)
+{
+    char *subject = rdss__cert_subject(cert);
+    char *issuer = rdss__cert_issuer(cert);
+    char not_after[RDSS_ISO_TIME_LEN + 1] = "";
+    rdss__asn1_time_iso(X509_get0_notAfter(cert), not_after);
+    rdss__error_set_cert(e, subject, issuer, not_after[0] ? not_after : NULL);
+    free(subject);
+    free(issuer);
+}
+
+rdss_code rdss__verify_chain(const rdss_trust *trust, STACK_OF(X509) *chain, const char *name,
+                             rdss_error **err)
+{
+    if (chain == NULL || sk_X509_num(chain) == 0)
+        return rdss__fail(err, RDSS_ERR_CERT_VERIFY, "the server presented no certificate");
+    X509 *leaf = sk_X509_value(chain, 0);
+    X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+    if (ctx == NULL || !X509_STORE_CTX_init(ctx, rdss__trust_store(trust), leaf, chain)) {
+        X509_STORE_CTX_free(ctx);
+        return rdss__fail(err, RDSS_ERR_INTERNAL, "cannot set up certificate verification");
+    }
+    X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_SERVER);
+    int verified = X509_verify_cert(ctx) == 1;
+    int reason = X509_STORE_CTX_get_error(ctx);
+    X509 *culprit = X509_STORE_CTX_get_current_cert(ctx);
+    char *culprit_subject = culprit ? rdss__cert_subject(culprit) : NULL;
+    X509_STORE_CTX_free(ctx);
+    if (!verified) {
+        rdss_error *e = rdss__error_new(
+            RDSS_ERR_CERT_VERIFY,
+            "the server's certificate chain does not verify against the trusted bundle (%s): %s%s%s",
+            rdss__trust_label(trust), X509_verify_cert_error_string(reason),
+            culprit_subject ? "; certificate: " : "", culprit_subject ? culprit_subject : "");
+        free(culprit_subject);
+        attach_cert(e, leaf);
+        return rdss__hand_over(err, e);
+    }
+    free(culprit_subject);
+    if (!rdss__cert_matches_name(leaf, name)) {
+        char names[1024];
+        covered_names(leaf, names, sizeof(names));
+        rdss_error *e = rdss__error_new(RDSS_ERR_HOSTNAME_MISMATCH,
+                                        "the server's certificate does not cover \"%s\"; it covers: %s",
+                                        name, names);
+        attach_cert(e, leaf);
+        return rdss__hand_over(err, e);
+    }
+    return rdss__succeed(err);
+}

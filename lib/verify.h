@@ -1,0 +1,24 @@
+/* The one verification core both engines share: does a presented chain
+ * verify against the trust, and does its leaf name the host? Run by the
+ * probe; its verdict names the typed error of a failed connect. */
+#ifndef RDSS_LIB_VERIFY_H
+#define RDSS_LIB_VERIFY_H
+
+#include <openssl/x509.h>
+
+#include "rdssecure/rdssecure.h"
+#include "trust.h"
+
+/* `chain` is what the server presented, leaf first. RDSS_OK, or
+ * RDSS_ERR_CERT_VERIFY with OpenSSL's reason, or RDSS_ERR_HOSTNAME_MISMATCH
+ * naming the names the certificate covers; the error carries the leaf's
+ * subject, issuer and not_after. `name` is a DNS name or an IP literal. */
+rdss_code rdss__verify_chain(const rdss_trust *trust, STACK_OF(X509) *chain, const char *name,
+                             rdss_error **err);
+
+/* Whether the certificate covers `name` (DNS name or IP literal), the way
+ * libpq's verify-full decides: SANs when there are any, otherwise the CN;
+ * wildcards only as the whole first label. */
+int rdss__cert_matches_name(X509 *cert, const char *name);
+
+#endif

@@ -1,0 +1,25 @@
+/* Fake servers, for what a real one cannot be made to do: never answer,
+ * refuse TLS and record what the client sends next, or say yes to TLS and
+ * then stall. Each runs in a thread of the test on 127.0.0.1. */
+#ifndef RDSS_TEST_FAKE_SERVER_H
+#define RDSS_TEST_FAKE_SERVER_H
+
+#include <stddef.h>
+
+typedef enum fake_mode {
+    FAKE_BLACKHOLE,      /* listens, never accepts, never answers */
+    FAKE_PG_REFUSE_TLS,  /* answers 'N' to SSLRequest, records everything after */
+    FAKE_PG_TLS_STALL,   /* answers 'S', then says nothing */
+} fake_mode;
+
+typedef struct fake_server fake_server;
+
+fake_server *fake_server_start(fake_mode mode);
+int fake_server_port(const fake_server *server);
+/* Connections accepted so far. */
+int fake_server_connections(fake_server *server);
+/* Stops the server and returns how many bytes clients sent after their
+ * first 8 (the SSLRequest), over all connections. */
+size_t fake_server_stop(fake_server *server);
+
+#endif
