@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
@@ -341,9 +342,35 @@ static void drop_in_forms_keep_libpq_conventions(void **state)
     PQfinish(conn);
 }
 
+/* In the German run, prove the run is German: libpq's own words are. */
+static void driver_messages_follow_the_locale(void **state)
+{
+    (void)state;
+    const char *language = getenv("LANGUAGE");
+    if (language == NULL || strncmp(language, "de", 2) != 0)
+        skip();
+    fake_server *fake = fake_server_start(FAKE_PG_REFUSE_TLS);
+    rdss_config *cfg = test_config();
+    char info[256];
+    snprintf(info, sizeof(info), "host=127.0.0.1 port=%d user=u password=p dbname=x", fake_server_port(fake));
+    rdss_error *err = NULL;
+    assert_null(rdss_pg_connect(cfg, info, &err));
+    assert_int_equal(rdss_error_code(err), RDSS_ERR_TLS_REFUSED);
+    const char *driver = rdss_error_driver_message(err);
+    if (driver == NULL || strstr(driver, "does not support SSL") != NULL)
+        fail_msg("libpq's message is not translated: %s", driver ? driver : "(none)");
+    rdss_error_free(err);
+    fake_server_stop(fake);
+    rdss_config_free(cfg);
+}
+
 int main(void)
 {
+    /* As an application would: take the locale from the environment, so
+     * libpq translates its messages in the German run. */
+    setlocale(LC_ALL, "");
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(driver_messages_follow_the_locale),
         cmocka_unit_test(ok_by_ip_by_localhost_and_by_rds_name),
         cmocka_unit_test(ok_through_a_uri_and_params),
         cmocka_unit_test(cert_verify_for_an_untrusted_ca),
