@@ -28,7 +28,8 @@ static void add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
     X509_EXTENSION_free(ext);
 }
 
-tc_cert tc_make(const char *cn, int is_ca, long from_days, long to_days, const tc_cert *issuer)
+static tc_cert make(const char *cn, int is_ca, const char *sans, long from_days, long to_days,
+                    const tc_cert *issuer)
 {
     static long serial = 1000;
     tc_cert out;
@@ -51,9 +52,52 @@ tc_cert tc_make(const char *cn, int is_ca, long from_days, long to_days, const t
     add_ext(out.cert, issuer_cert, NID_key_usage,
             is_ca ? "critical,keyCertSign,cRLSign" : "critical,digitalSignature");
     add_ext(out.cert, issuer_cert, NID_subject_key_identifier, "hash");
+    if (sans != NULL)
+        add_ext(out.cert, issuer_cert, NID_subject_alt_name, sans);
     if (!X509_sign(out.cert, issuer_key, EVP_sha256()))
         die("X509_sign");
     return out;
+}
+
+tc_cert tc_make(const char *cn, int is_ca, long from_days, long to_days, const tc_cert *issuer)
+{
+    return make(cn, is_ca, NULL, from_days, to_days, issuer);
+}
+
+tc_cert tc_make_server(const char *cn, const char *sans, long from_days, long to_days,
+                       const tc_cert *issuer)
+{
+    return make(cn, 0, sans, from_days, to_days, issuer);
+}
+
+tc_cert tc_load(const char *cert_path, const char *key_path)
+{
+    tc_cert out;
+    FILE *f = fopen(cert_path, "r");
+    out.cert = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
+    if (f)
+        fclose(f);
+    f = fopen(key_path, "r");
+    out.key = f ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
+    if (f)
+        fclose(f);
+    if (out.cert == NULL || out.key == NULL)
+        die("loading a certificate and key");
+    return out;
+}
+
+char *tc_key_pem(const tc_cert *c)
+{
+    BIO *bio = BIO_new(BIO_s_mem());
+    if (!PEM_write_bio_PrivateKey(bio, c->key, NULL, NULL, 0, NULL, NULL))
+        die("PEM_write_bio_PrivateKey");
+    char *data = NULL;
+    long len = BIO_get_mem_data(bio, &data);
+    char *text = malloc((size_t)len + 1);
+    memcpy(text, data, (size_t)len);
+    text[len] = '\0';
+    BIO_free(bio);
+    return text;
 }
 
 void tc_cert_free(tc_cert *c)

@@ -15,6 +15,13 @@ typedef struct tc_cert {
  * CA:TRUE when is_ca, signed by issuer (self-signed when issuer is NULL).
  * Aborts the test program on failure. Free with tc_cert_free(). */
 tc_cert tc_make(const char *cn, int is_ca, long from_days, long to_days, const tc_cert *issuer);
+/* A server certificate with subjectAltName `sans` ("DNS:a,IP:127.0.0.1"). */
+tc_cert tc_make_server(const char *cn, const char *sans, long from_days, long to_days,
+                       const tc_cert *issuer);
+/* Loads a certificate and its key from PEM files; aborts when it cannot. */
+tc_cert tc_load(const char *cert_path, const char *key_path);
+/* PEM of the private key; malloc'd. */
+char *tc_key_pem(const tc_cert *c);
 void tc_cert_free(tc_cert *c);
 
 /* PEM text of certs[0..n-1]; malloc'd, NUL-terminated. */
