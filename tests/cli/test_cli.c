@@ -7,58 +7,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <cmocka.h>
 #include <cjson/cJSON.h>
 
 #include <rdssecure/rdssecure.h>
 
 #include "certgen.h"
+#include "cli_run.h"
 
-typedef struct run_result {
-    int status;
-    char *out;
-} run_result;
-
-/* Runs the CLI with `args` (a shell word list), capturing stdout. */
 static run_result run(const char *args)
 {
-    char command[4096];
-    snprintf(command, sizeof(command), "'%s' %s 2>/dev/null", RDSS_CLI_PATH, args);
-    FILE *pipe = popen(command, "r");
-    assert_non_null(pipe);
-    size_t cap = 1 << 16, used = 0, got;
-    char *out = malloc(cap);
-    while ((got = fread(out + used, 1, cap - used - 1, pipe)) > 0) {
-        used += got;
-        if (cap - used < 2)
-            out = realloc(out, cap *= 2);
-    }
-    out[used] = '\0';
-    int status = pclose(pipe);
-    run_result r = {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-    return r;
+    return cli_run(RDSS_CLI_PATH, args);
 }
 
-/* Exactly one JSON object, ending the output. */
-static cJSON *parse_one_object(const char *out)
-{
-    const char *end = NULL;
-    cJSON *json = cJSON_ParseWithOpts(out, &end, 0);
-    if (json == NULL || !cJSON_IsObject(json))
-        fail_msg("not a JSON object: %.200s", out);
-    while (*end == '\n' || *end == ' ')
-        end++;
-    if (*end != '\0')
-        fail_msg("more than one JSON value on stdout: %.200s", end);
-    return json;
-}
-
-static const char *string_field(const cJSON *json, const char *name)
-{
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive(json, name);
-    return cJSON_IsString(item) ? item->valuestring : NULL;
-}
+#define parse_one_object cli_parse_one_object
+#define string_field cli_string_field
 
 static void bundle_verify_accepts_the_embedded_bundle(void **state)
 {

@@ -10,6 +10,13 @@ static void print_help(void)
            "\n"
            "Commands:\n"
            "  version                      print the library version\n"
+           "  connect pg TARGET [options]  connect over verified TLS (TARGET: a libpq conninfo\n"
+           "                               string or postgresql:// URI) and report it\n"
+           "      --bundle FILE            trust this on-disk bundle instead of the embedded one\n"
+           "      --extra-ca FILE          trust these CAs as well\n"
+           "      --timeout-ms N           deadline for the whole connect\n"
+           "      --verify-name NAME       verify the certificate against NAME (tunnels)\n"
+           "      --query SQL              run SQL once connected and print the rows\n"
            "  bundle list [FILE] [--proxy] list the certificates of the embedded RDS bundle\n"
            "                               (--proxy: the embedded RDS Proxy roots), or of FILE\n"
            "  bundle verify [FILE] [--proxy]\n"
@@ -78,5 +85,7 @@ int main(int argc, char **argv)
     }
     if (strcmp(args[0], "bundle") == 0)
         return cmd_bundle(count - 1, args + 1, &opts);
+    if (strcmp(args[0], "connect") == 0)
+        return cmd_connect(count - 1, args + 1, &opts);
     return cli_usage_error(&opts, "unknown command '%s'", args[0]);
 }

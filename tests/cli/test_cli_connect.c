@@ -1,0 +1,136 @@
+/* rdssecure connect pg against the local PostgreSQL: the CONTRACT's JSON
+ * fields and a distinct exit status per typed error. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <rdssecure/rdssecure.h>
+
+#include "cli_run.h"
+#include "fake_server.h"
+#include "testenv.h"
+
+#define PG(key) testenv("postgres.env", key)
+
+/* Runs connect pg with a conninfo (host part + extra) and options. */
+static cJSON *connect_json(const char *conninfo_extra, const char *options, int expected_status)
+{
+    char args[2048];
+    snprintf(args, sizeof(args), "connect pg 'port=%s user=%s password=%s dbname=%s %s' %s --json",
+             PG("PG_PORT"), PG("PG_USER"), PG("PG_PASSWORD"), PG("PG_DATABASE"), conninfo_extra, options);
+    run_result r = cli_run(RDSS_CLI_PATH, args);
+    if (r.status != expected_status)
+        fail_msg("rdssecure %s: exit %d, expected %d: %s", args, r.status, expected_status, r.out);
+    cJSON *json = cli_parse_one_object(r.out);
+    free(r.out);
+    assert_string_equal(cli_string_field(json, "engine"), "pg");
+    assert_non_null(cli_string_field(json, "message"));
+    return json;
+}
+
+static int status_of(rdss_code code)
+{
+    return code == RDSS_OK ? 0 : 10 + (int)code;
+}
+
+static void a_good_server_reports_every_contract_field(void **state)
+{
+    (void)state;
+    char options[1024];
+    snprintf(options, sizeof(options), "--bundle '%s' --timeout-ms 5000 --query 'SELECT 40 + 2'",
+             testenv_pki("root.pem"));
+    cJSON *json = connect_json("host=localhost", options, 0);
+    assert_string_equal(cli_string_field(json, "error"), "ok");
+    assert_string_equal(cli_string_field(json, "host"), "localhost");
+    assert_int_equal(cJSON_GetObjectItem(json, "port")->valueint, atoi(PG("PG_PORT")));
+    assert_int_equal(strncmp(cli_string_field(json, "tls_version"), "TLSv1.", 6), 0);
+    assert_non_null(cli_string_field(json, "cipher"));
+    assert_non_null(strstr(cli_string_field(json, "peer_subject"), "db1.abc123xyz"));
+    assert_non_null(strstr(cli_string_field(json, "peer_issuer"), "Subordinate"));
+    assert_non_null(cli_string_field(json, "peer_not_after"));
+    cJSON *rows = cJSON_GetObjectItem(json, "rows");
+    assert_string_equal(cJSON_GetArrayItem(cJSON_GetArrayItem(rows, 0), 0)->valuestring, "42");
+    cJSON_Delete(json);
+}
+
+static void each_broken_case_has_its_name_and_exit_status(void **state)
+{
+    (void)state;
+    char trusted[512], untrusted[512];
+    snprintf(trusted, sizeof(trusted), "--bundle '%s'", testenv_pki("root.pem"));
+    snprintf(untrusted, sizeof(untrusted), "--bundle '%s'", testenv_pki("untrusted-root.pem"));
+    fake_server *closed = fake_server_start(FAKE_PG_REFUSE_TLS);
+    char closed_port[64];
+    snprintf(closed_port, sizeof(closed_port), "host=127.0.0.1 port=%d", fake_server_port(closed));
+    fake_server_stop(closed);
+    char mismatch[600];
+    snprintf(mismatch, sizeof(mismatch), "%s --verify-name other.example.com", trusted);
+    struct {
+        const char *conninfo, *options;
+        rdss_code code;
+    } cases[] = {
+        {"host=127.0.0.1", untrusted, RDSS_ERR_CERT_VERIFY},
+        {"host=127.0.0.1", mismatch, RDSS_ERR_HOSTNAME_MISMATCH},
+        {"host=127.0.0.1 sslmode=disable", trusted, RDSS_ERR_INSECURE_OPTION},
+        {"host=127.0.0.1 password=wrong", trusted, RDSS_ERR_AUTH},
+        {"host=127.0.0.1 dbname=nope", trusted, RDSS_ERR_SERVER},
+        {closed_port, trusted, RDSS_ERR_NETWORK},
+        {"host=127.0.0.1", "--bundle /nonexistent.pem", RDSS_ERR_BUNDLE},
+        {"host=127.0.0.1", "--verify-name '*.bad'", RDSS_ERR_INVALID_ARGUMENT},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        cJSON *json = connect_json(cases[i].conninfo, cases[i].options, status_of(cases[i].code));
+        assert_string_equal(cli_string_field(json, "error"), rdss_error_name(cases[i].code));
+        if (cases[i].code == RDSS_ERR_CERT_VERIFY) /* the handshake completed: the peer is known */
+            assert_non_null(cli_string_field(json, "peer_subject"));
+        cJSON_Delete(json);
+    }
+}
+
+static void a_blackhole_is_a_timeout(void **state)
+{
+    (void)state;
+    fake_server *hole = fake_server_start(FAKE_BLACKHOLE);
+    char args[512];
+    snprintf(args, sizeof(args), "connect pg 'host=127.0.0.1 port=%d user=u dbname=x' --timeout-ms 300 --json",
+             fake_server_port(hole));
+    run_result r = cli_run(RDSS_CLI_PATH, args);
+    assert_int_equal(r.status, 10 + RDSS_ERR_TIMEOUT);
+    cJSON *json = cli_parse_one_object(r.out);
+    assert_string_equal(cli_string_field(json, "error"), "timeout");
+    cJSON_Delete(json);
+    free(r.out);
+    fake_server_stop(hole);
+}
+
+static void usage_errors(void **state)
+{
+    (void)state;
+    const char *cases[] = {"connect", "connect oracle x", "connect pg", "connect pg a b",
+                           "connect pg x --timeout-ms", "connect pg x --timeout-ms -5", "connect pg x --nope"};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char args[256];
+        snprintf(args, sizeof(args), "%s --json", cases[i]);
+        run_result r = cli_run(RDSS_CLI_PATH, args);
+        if (r.status != 2)
+            fail_msg("'%s' exited %d", cases[i], r.status);
+        cJSON_Delete(cli_parse_one_object(r.out));
+        free(r.out);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(a_good_server_reports_every_contract_field),
+        cmocka_unit_test(each_broken_case_has_its_name_and_exit_status),
+        cmocka_unit_test(a_blackhole_is_a_timeout),
+        cmocka_unit_test(usage_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

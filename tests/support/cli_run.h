@@ -1,0 +1,21 @@
+/* Running the rdssecure CLI from tests and reading its JSON. */
+#ifndef RDSS_TEST_CLI_RUN_H
+#define RDSS_TEST_CLI_RUN_H
+
+#include <cjson/cJSON.h>
+
+typedef struct run_result {
+    int status;
+    char *out; /* stdout, malloc'd */
+} run_result;
+
+/* Runs `rdssecure <args>` (args is a shell word list), capturing stdout. */
+run_result cli_run(const char *cli_path, const char *args);
+
+/* Exactly one JSON object, ending the output; the test fails otherwise. */
+cJSON *cli_parse_one_object(const char *out);
+
+/* A string field, or NULL when absent or not a string. */
+const char *cli_string_field(const cJSON *json, const char *name);
+
+#endif

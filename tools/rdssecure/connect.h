@@ -1,0 +1,32 @@
+/* What `rdssecure connect` asks of an engine, and what it reports. */
+#ifndef RDSSECURE_CLI_CONNECT_H
+#define RDSSECURE_CLI_CONNECT_H
+
+#include <cjson/cJSON.h>
+#include <rdssecure/rdssecure.h>
+
+typedef struct connect_request {
+    const char *engine;
+    const char *target;
+    const char *bundle;
+    const char *extra_ca;
+    const char *verify_name;
+    const char *query;
+    long timeout_ms;
+} connect_request;
+
+typedef struct connect_result {
+    rdss_code code;     /* RDSS_OK when connected and the query, if any, ran */
+    rdss_error *error;  /* the library's error when the connect failed */
+    rdss_tls_info *tls; /* when connected */
+    char *host;
+    int port;
+    char message[512];        /* when there is no `error` */
+    char driver_message[512]; /* a failed query's message */
+    cJSON *rows;        /* --query: an array of rows, each an array of strings or null */
+} connect_result;
+
+/* Each fills `res`; the return value is unused (0). */
+int connect_pg(const rdss_config *cfg, const connect_request *req, connect_result *res);
+
+#endif
