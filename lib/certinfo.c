@@ -8,6 +8,8 @@
 #include <openssl/evp.h>
 #include <openssl/x509v3.h>
 
+#include "error.h"
+
 char *rdss__cert_subject_cn(X509 *cert)
 {
     X509_NAME *name = X509_get_subject_name(cert);
@@ -181,4 +183,15 @@ const char *rdss__anchor_problem(X509 *cert, time_t now)
     if (key == NULL || X509_verify(cert, key) != 1)
         return "bad self-signature";
     return NULL;
+}
+
+void rdss__error_set_cert_of(rdss_error *e, X509 *cert)
+{
+    char *subject = rdss__cert_subject(cert);
+    char *issuer = rdss__cert_issuer(cert);
+    char not_after[RDSS_ISO_TIME_LEN + 1] = "";
+    rdss__asn1_time_iso(X509_get0_notAfter(cert), not_after);
+    rdss__error_set_cert(e, subject, issuer, not_after[0] ? not_after : NULL);
+    free(subject);
+    free(issuer);
 }

@@ -8,6 +8,8 @@
 #include <time.h>
 #include <openssl/x509.h>
 
+#include "rdssecure/rdssecure.h"
+
 #define RDSS_SHA256_HEX_LEN 64
 #define RDSS_ISO_TIME_LEN 20 /* "2061-05-25T23:34:57Z" */
 #define RDSS_REGION_MAX 32
@@ -34,6 +36,9 @@ int rdss__find_region(const char *text, char out[RDSS_REGION_MAX]);
 /* Why `cert` is not a good trust anchor at time `now`: NULL when it is,
  * otherwise a static reason ("expired", "not a CA certificate", ...). */
 const char *rdss__anchor_problem(X509 *cert, time_t now);
+
+/* Attaches cert's subject, issuer and not_after to an error object. */
+void rdss__error_set_cert_of(rdss_error *e, X509 *cert);
 
 /* Whether `cert` may sign other certificates (basicConstraints CA:TRUE). */
 int rdss__cert_is_ca(X509 *cert);

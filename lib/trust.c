@@ -69,15 +69,8 @@ static rdss_code bundle_entry_error(rdss_error **err, const char *label, size_t 
 {
     rdss_error *e = rdss__error_new(RDSS_ERR_BUNDLE, "CA bundle %s: entry %zu (line %zu) %s", label,
                                     index + 1, block->line, problem);
-    if (block->cert != NULL) {
-        char *subject = rdss__cert_subject(block->cert);
-        char *issuer = rdss__cert_issuer(block->cert);
-        char not_after[RDSS_ISO_TIME_LEN + 1] = "";
-        rdss__asn1_time_iso(X509_get0_notAfter(block->cert), not_after);
-        rdss__error_set_cert(e, subject, issuer, not_after[0] ? not_after : NULL);
-        free(subject);
-        free(issuer);
-    }
+    if (block->cert != NULL)
+        rdss__error_set_cert_of(e, block->cert);
     return rdss__hand_over(err, e);
 }
 

@@ -90,17 +90,6 @@ static void covered_names(X509 *cert, char *out, size_t size)
     }
 }
 
-static void attach_cert(rdss_error *e, X509 *cert)
-{
-    char *subject = rdss__cert_subject(cert);
-    char *issuer = rdss__cert_issuer(cert);
-    char not_after[RDSS_ISO_TIME_LEN + 1] = "";
-    rdss__asn1_time_iso(X509_get0_notAfter(cert), not_after);
-    rdss__error_set_cert(e, subject, issuer, not_after[0] ? not_after : NULL);
-    free(subject);
-    free(issuer);
-}
-
 rdss_code rdss__verify_chain(const rdss_trust *trust, STACK_OF(X509) *chain, const char *name,
                              rdss_error **err)
 {
@@ -125,7 +114,7 @@ rdss_code rdss__verify_chain(const rdss_trust *trust, STACK_OF(X509) *chain, con
             rdss__trust_label(trust), X509_verify_cert_error_string(reason),
             culprit_subject ? "; certificate: " : "", culprit_subject ? culprit_subject : "");
         free(culprit_subject);
-        attach_cert(e, leaf);
+        rdss__error_set_cert_of(e, leaf);
         return rdss__hand_over(err, e);
     }
     free(culprit_subject);
@@ -135,7 +124,7 @@ rdss_code rdss__verify_chain(const rdss_trust *trust, STACK_OF(X509) *chain, con
         rdss_error *e = rdss__error_new(RDSS_ERR_HOSTNAME_MISMATCH,
                                         "the server's certificate does not cover \"%s\"; it covers: %s",
                                         name, names);
-        attach_cert(e, leaf);
+        rdss__error_set_cert_of(e, leaf);
         return rdss__hand_over(err, e);
     }
     return rdss__succeed(err);

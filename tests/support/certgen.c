@@ -17,6 +17,18 @@ static void die(const char *what)
     abort();
 }
 
+/* The text a memory BIO holds, malloc'd and NUL-terminated; frees the BIO. */
+static char *bio_text(BIO *bio)
+{
+    char *data = NULL;
+    long len = BIO_get_mem_data(bio, &data);
+    char *text = malloc((size_t)len + 1);
+    memcpy(text, data, (size_t)len);
+    text[len] = '\0';
+    BIO_free(bio);
+    return text;
+}
+
 static void add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
 {
     X509V3_CTX ctx;
@@ -91,13 +103,7 @@ char *tc_key_pem(const tc_cert *c)
     BIO *bio = BIO_new(BIO_s_mem());
     if (!PEM_write_bio_PrivateKey(bio, c->key, NULL, NULL, 0, NULL, NULL))
         die("PEM_write_bio_PrivateKey");
-    char *data = NULL;
-    long len = BIO_get_mem_data(bio, &data);
-    char *text = malloc((size_t)len + 1);
-    memcpy(text, data, (size_t)len);
-    text[len] = '\0';
-    BIO_free(bio);
-    return text;
+    return bio_text(bio);
 }
 
 void tc_cert_free(tc_cert *c)
@@ -114,13 +120,7 @@ char *tc_pem(const tc_cert *certs, int n)
     for (int i = 0; i < n; i++)
         if (!PEM_write_bio_X509(bio, certs[i].cert))
             die("PEM_write_bio_X509");
-    char *data = NULL;
-    long len = BIO_get_mem_data(bio, &data);
-    char *text = malloc((size_t)len + 1);
-    memcpy(text, data, (size_t)len);
-    text[len] = '\0';
-    BIO_free(bio);
-    return text;
+    return bio_text(bio);
 }
 
 char *tc_tmpdir(void)
