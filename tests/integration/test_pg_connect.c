@@ -260,6 +260,31 @@ static void insecure_options_are_refused_before_anything_is_sent(void **state)
     rdss_config_free(cfg);
 }
 
+static void multi_host_tries_each_in_turn(void **state)
+{
+    (void)state;
+    rdss_config *cfg = test_config();
+    fake_server *closed = fake_server_start(FAKE_PG_REFUSE_TLS);
+    int closed_port = fake_server_port(closed);
+    fake_server_stop(closed);
+    char info[1024];
+    /* the first host refuses the TCP connection; libpq moves on to the second */
+    snprintf(info, sizeof(info), "host=127.0.0.1,localhost port=%d,%s user=%s password=%s dbname=%s",
+             closed_port, PG("PG_PORT"), PG("PG_USER"), PG("PG_PASSWORD"), PG("PG_DATABASE"));
+    expect(cfg, info, RDSS_OK);
+    /* both bad: the typed error is the first host's, named in the message */
+    snprintf(info, sizeof(info), "host=127.0.0.1,localhost port=%d,%d user=u password=p dbname=x",
+             closed_port, closed_port);
+    rdss_error *err = NULL;
+    assert_null(rdss_pg_connect(cfg, info, &err));
+    assert_int_equal(rdss_error_code(err), RDSS_ERR_NETWORK);
+    assert_non_null(strstr(rdss_error_message(err), "127.0.0.1 port"));
+    rdss_error_free(err);
+    /* mismatched lists are the caller's mistake */
+    expect(cfg, "host=a.example,b.example hostaddr=127.0.0.1 user=u dbname=x", RDSS_ERR_INVALID_ARGUMENT);
+    rdss_config_free(cfg);
+}
+
 static void bad_arguments_and_bundles(void **state)
 {
     (void)state;
@@ -380,6 +405,7 @@ int main(void)
         cmocka_unit_test(auth_for_a_wrong_password_and_server_for_an_unknown_database),
         cmocka_unit_test(network_for_a_closed_port_and_an_unresolvable_name),
         cmocka_unit_test(insecure_options_are_refused_before_anything_is_sent),
+        cmocka_unit_test(multi_host_tries_each_in_turn),
         cmocka_unit_test(bad_arguments_and_bundles),
         cmocka_unit_test(the_non_blocking_pair_connects_and_classifies),
         cmocka_unit_test(drop_in_forms_keep_libpq_conventions),

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -145,6 +146,7 @@ static void pghost_is_honoured_but_never_as_a_socket(void **state)
 
 int main(void)
 {
+    setlocale(LC_ALL, ""); /* as an application would: the German run is German */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(each_variable_alone_changes_nothing),
         cmocka_unit_test(a_service_file_cannot_weaken_anything),

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 #include <pwd.h>
@@ -180,6 +181,7 @@ static void a_server_without_tls_is_tls_refused(void **state)
 
 int main(void)
 {
+    setlocale(LC_ALL, ""); /* as an application would: the German run is German */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(an_expired_leaf_is_cert_verify),
         cmocka_unit_test(a_self_signed_leaf_is_cert_verify),
