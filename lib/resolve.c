@@ -26,11 +26,20 @@ rdss_code rdss__resolve(const char *host, int port, rdss_deadline deadline, stru
     *out = NULL;
     if (strlen(host) >= sizeof(((lookup *)0)->host))
         return rdss__fail(err, RDSS_ERR_INVALID_ARGUMENT, "host name \"%.40s...\" is too long", host);
+    char service[16];
+    snprintf(service, sizeof(service), "%d", port);
+    /* An address literal needs no lookup, and so no resolver thread: the
+     * common case on every connect once hosts are pinned. */
+    struct addrinfo numeric = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                               .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV};
+    if (getaddrinfo(host, service, &numeric, out) == 0)
+        return rdss__succeed(err);
+    *out = NULL;
     lookup *l = calloc(1, sizeof(*l));
     if (l == NULL)
         return rdss__fail(err, RDSS_ERR_INTERNAL, "out of memory");
     snprintf(l->host, sizeof(l->host), "%s", host);
-    snprintf(l->service, sizeof(l->service), "%d", port);
+    snprintf(l->service, sizeof(l->service), "%s", service);
     l->hints.ai_family = AF_UNSPEC;
     l->hints.ai_socktype = SOCK_STREAM;
     l->hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
