@@ -43,14 +43,14 @@ static BIO *encode_pem(STACK_OF(X509) *certs)
     return bio;
 }
 
-static int create_memfd(const char *pem, size_t len, rdss_ca_file *out)
+static int create_memfd(const char *name, const char *text, size_t len, rdss_ca_file *out)
 {
-    int fd = memfd_create("rdssecure-ca", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
     if (fd < 0)
         return 0;
     char path[64];
     snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-    if (!write_all(fd, pem, len) ||
+    if (!write_all(fd, text, len) ||
         fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL) != 0 ||
         access(path, R_OK) != 0 || (out->path = strdup(path)) == NULL) {
         close(fd);
@@ -60,26 +60,27 @@ static int create_memfd(const char *pem, size_t len, rdss_ca_file *out)
     return 1;
 }
 
-static int create_private_file(const char *pem, size_t len, rdss_ca_file *out)
+static int create_private_file(const char *name, const char *text, size_t len, rdss_ca_file *out)
 {
     const char *base = secure_getenv("TMPDIR");
     if (base == NULL || base[0] == '\0')
         base = "/tmp";
     size_t dir_len = strlen(base) + sizeof("/rdssecure-XXXXXX");
     char *dir = malloc(dir_len);
-    char *path = malloc(dir_len + sizeof("/ca.pem"));
+    size_t path_len = dir_len + 1 + strlen(name);
+    char *path = malloc(path_len);
     if (dir == NULL || path == NULL)
         goto fail;
     snprintf(dir, dir_len, "%s/rdssecure-XXXXXX", base);
     if (mkdtemp(dir) == NULL) /* mode 0700, unpredictable name */
         goto fail;
-    snprintf(path, dir_len + sizeof("/ca.pem"), "%s/ca.pem", dir);
+    snprintf(path, path_len, "%s/%s", dir, name);
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) {
         rmdir(dir);
         goto fail;
     }
-    int written = write_all(fd, pem, len);
+    int written = write_all(fd, text, len);
     if (close(fd) != 0 || !written) {
         unlink(path);
         rmdir(dir);
@@ -94,35 +95,51 @@ fail:
     return 0;
 }
 
-static rdss_code create(STACK_OF(X509) *certs, rdss_ca_file *out, int try_memfd, rdss_error **err)
+static rdss_code create(const char *name, const char *text, size_t len, rdss_ca_file *out,
+                        int try_memfd, rdss_error **err)
 {
     out->fd = -1;
     out->path = NULL;
     out->tmp_dir = NULL;
+    if ((try_memfd && create_memfd(name, text, len, out)) ||
+        create_private_file(name, text, len, out))
+        return rdss__succeed(err);
+    return rdss__fail(err, RDSS_ERR_INTERNAL,
+                      "cannot create %s for the database driver (memfd and a private temporary "
+                      "file both failed): %s",
+                      name, strerror(errno));
+}
+
+static rdss_code create_ca(STACK_OF(X509) *certs, rdss_ca_file *out, int try_memfd, rdss_error **err)
+{
     BIO *bio = encode_pem(certs);
-    if (bio == NULL)
-        return rdss__fail(err, RDSS_ERR_INTERNAL, "cannot encode the CA certificates as PEM");
     char *pem = NULL;
-    long len = BIO_get_mem_data(bio, &pem);
-    int made = len > 0 && ((try_memfd && create_memfd(pem, (size_t)len, out)) ||
-                           create_private_file(pem, (size_t)len, out));
+    long len = bio ? BIO_get_mem_data(bio, &pem) : 0;
+    if (len <= 0) {
+        BIO_free(bio);
+        out->fd = -1;
+        out->path = out->tmp_dir = NULL;
+        return rdss__fail(err, RDSS_ERR_INTERNAL, "cannot encode the CA certificates as PEM");
+    }
+    rdss_code code = create("ca.pem", pem, (size_t)len, out, try_memfd, err);
     BIO_free(bio);
-    if (!made)
-        return rdss__fail(err, RDSS_ERR_INTERNAL,
-                          "cannot create the CA file for the database driver (memfd and a "
-                          "private temporary file both failed): %s",
-                          strerror(errno));
-    return rdss__succeed(err);
+    return code;
 }
 
 rdss_code rdss__ca_file_create(STACK_OF(X509) *certs, rdss_ca_file *out, rdss_error **err)
 {
-    return create(certs, out, 1, err);
+    return create_ca(certs, out, 1, err);
 }
 
 rdss_code rdss__ca_file_create_on_disk(STACK_OF(X509) *certs, rdss_ca_file *out, rdss_error **err)
 {
-    return create(certs, out, 0, err);
+    return create_ca(certs, out, 0, err);
+}
+
+rdss_code rdss__text_file_create(const char *name, const char *text, size_t len, rdss_ca_file *out,
+                                 rdss_error **err)
+{
+    return create(name, text, len, out, 1, err);
 }
 
 void rdss__ca_file_destroy(rdss_ca_file *file)

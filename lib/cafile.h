@@ -23,6 +23,11 @@ rdss_code rdss__ca_file_create(STACK_OF(X509) *certs, rdss_ca_file *out, rdss_er
 /* The fallback alone, for its own test. */
 rdss_code rdss__ca_file_create_on_disk(STACK_OF(X509) *certs, rdss_ca_file *out, rdss_error **err);
 
+/* The same for any text the drivers must read from a file (a sanitized
+ * option file, say); `name` names the memfd or the fallback file. */
+rdss_code rdss__text_file_create(const char *name, const char *text, size_t len, rdss_ca_file *out,
+                                 rdss_error **err);
+
 /* Closes and removes it. Safe on a zeroed or already destroyed rdss_ca_file
  * with fd set to -1. */
 void rdss__ca_file_destroy(rdss_ca_file *file);

@@ -152,9 +152,13 @@ static void replace_string(char **field, const char *value)
 
 void rdss__error_set_driver_message(rdss_error *e, const char *message)
 {
-    if (e == NULL || e == &out_of_memory_error)
+    if (e == NULL || e == &out_of_memory_error || message == NULL || message[0] == '\0')
         return;
     replace_string(&e->driver_message, message);
+    /* one line: libpq ends its messages with a newline and may hold several */
+    for (char *c = e->driver_message; c != NULL && *c; c++)
+        if (*c == '\n')
+            *c = (c[1] != '\0') ? ' ' : '\0';
 }
 
 void rdss__error_set_cert(rdss_error *e, const char *subject, const char *issuer,

@@ -21,7 +21,8 @@ rdss_code rdss__hand_over(rdss_error **err, rdss_error *e);
 /* Clears *err (when err is not NULL) and returns RDSS_OK. */
 rdss_code rdss__succeed(rdss_error **err);
 
-/* Optional detail. Each copies its strings; NULL leaves the field unset. */
+/* Optional detail. Each copies its strings; NULL leaves the field unset.
+ * The driver's message is kept as one line (newlines become spaces). */
 void rdss__error_set_driver_message(rdss_error *e, const char *message);
 void rdss__error_set_cert(rdss_error *e, const char *subject, const char *issuer,
                           const char *not_after);

@@ -46,21 +46,6 @@ static pg_attempt *attempt_of(const PGconn *conn)
     return conn ? PQinstanceData(conn, attempt_event) : NULL;
 }
 
-/* The driver's message as one line of detail. */
-static void keep_driver_message(rdss_error *e, const char *message)
-{
-    if (message == NULL || message[0] == '\0')
-        return;
-    char *line = strdup(message);
-    if (line == NULL)
-        return;
-    for (char *c = line; *c; c++)
-        if (*c == '\n')
-            *c = (c[1] != '\0') ? ' ' : '\0';
-    rdss__error_set_driver_message(e, line);
-    free(line);
-}
-
 static const char *stage_of(const PGconn *conn)
 {
     switch (PQstatus(conn)) {
@@ -109,8 +94,8 @@ static rdss_error *classify_failure(const PGconn *conn, const pg_attempt *attemp
         for (size_t i = 0; i < attempt->plan.target_count && e == NULL; i++) {
             const rdss_pg_target *t = &attempt->plan.targets[i];
             rdss_error *found = NULL;
-            if (rdss__probe_pg(t->address, t->port, t->verify_name, attempt->plan.trust,
-                               attempt->deadline, &found) != RDSS_OK) {
+            if (rdss__probe(RDSS_ENGINE_PG, t->address, t->port, t->verify_name,
+                            attempt->plan.trust, attempt->deadline, NULL, &found) != RDSS_OK) {
                 e = found;
                 if (attempt->plan.target_count > 1)
                     rdss__error_prefix_message(e, "%s port %d: ", t->host, t->port);
@@ -120,7 +105,7 @@ static rdss_error *classify_failure(const PGconn *conn, const pg_attempt *attemp
             e = rdss__error_new(RDSS_ERR_SERVER, "TLS to the server verifies, but the connection "
                                                  "failed after it (see the driver's message)");
     }
-    keep_driver_message(e, driver);
+    rdss__error_set_driver_message(e, driver);
     return e;
 }
 

@@ -6,12 +6,14 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "classify.h"
 #include "error.h"
 #include "resolve.h"
 #include "verify.h"
@@ -80,14 +82,17 @@ static rdss_code send_all(int fd, const unsigned char *data, size_t len, rdss_de
     return RDSS_OK;
 }
 
-/* Reads exactly one byte within the deadline. */
-static rdss_code read_byte(int fd, unsigned char *byte, rdss_deadline deadline, const char *host,
-                           const char *waiting_for, rdss_error **err)
+/* Reads exactly len bytes within the deadline. */
+static rdss_code read_exact(int fd, unsigned char *out, size_t len, rdss_deadline deadline,
+                            const char *host, const char *waiting_for, rdss_error **err)
 {
-    for (;;) {
-        ssize_t got = recv(fd, byte, 1, 0);
-        if (got == 1)
-            return RDSS_OK;
+    while (len > 0) {
+        ssize_t got = recv(fd, out, len, 0);
+        if (got > 0) {
+            out += got;
+            len -= (size_t)got;
+            continue;
+        }
         if (got == 0)
             return rdss__fail(err, RDSS_ERR_NETWORK, "%s closed the connection before %s", host,
                               waiting_for);
@@ -101,6 +106,7 @@ static rdss_code read_byte(int fd, unsigned char *byte, rdss_deadline deadline, 
         if (ready < 0)
             return rdss__fail(err, RDSS_ERR_NETWORK, "connection to %s failed: %s", host, strerror(errno));
     }
+    return RDSS_OK;
 }
 
 /* PostgreSQL's pre-TLS step: SSLRequest, then 'S' (go ahead) or 'N' (no TLS). */
@@ -111,7 +117,7 @@ static rdss_code pg_request_tls(int fd, const char *host, rdss_deadline deadline
     if (code != RDSS_OK)
         return code;
     unsigned char answer = 0;
-    code = read_byte(fd, &answer, deadline, host, "answering the TLS request", err);
+    code = read_exact(fd, &answer, 1, deadline, host, "answering the TLS request", err);
     if (code != RDSS_OK)
         return code;
     if (answer == 'S')
@@ -124,6 +130,72 @@ static rdss_code pg_request_tls(int fd, const char *host, rdss_deadline deadline
     return rdss__fail(err, RDSS_ERR_TLS_REFUSED,
                       "%s answered the TLS request with 0x%02x, not 'S': not a PostgreSQL server "
                       "offering TLS", host, answer);
+}
+
+enum {
+    MY_CLIENT_LONG_PASSWORD = 0x1,
+    MY_CLIENT_PROTOCOL_41 = 0x200,
+    MY_CLIENT_SSL = 0x800,
+    MY_CLIENT_SECURE_CONNECTION = 0x8000,
+    MY_HANDSHAKE_MAX = 64 * 1024,
+};
+
+/* A server's error packet in place of the handshake (too many connections,
+ * host blocked): errno and text, before any TLS. */
+static rdss_code mysql_early_error(const unsigned char *p, size_t len, const char *host, rdss_error **err)
+{
+    unsigned server_errno = len >= 3 ? (unsigned)(p[1] | p[2] << 8) : 0;
+    size_t text = len > 9 && p[3] == '#' ? 9 : 3;
+    int text_len = len > text ? (int)(len - text) : 0;
+    return rdss__fail(err, rdss__code_for_mysql_errno(server_errno),
+                      "%s refused the connection before TLS (error %u: %.*s)", host, server_errno,
+                      text_len, (const char *)p + text);
+}
+
+/* MySQL's pre-TLS step: the server speaks first with its handshake, whose
+ * capability flags must include CLIENT_SSL; we answer with the short SSL
+ * request (capabilities, no user name) and TLS starts. */
+static rdss_code mysql_request_tls(int fd, const char *host, rdss_deadline deadline, rdss_error **err)
+{
+    unsigned char header[4];
+    rdss_code code = read_exact(fd, header, 4, deadline, host, "the server's handshake", err);
+    if (code != RDSS_OK)
+        return code;
+    size_t len = (size_t)header[0] | (size_t)header[1] << 8 | (size_t)header[2] << 16;
+    if (len == 0 || len > MY_HANDSHAKE_MAX)
+        return rdss__fail(err, RDSS_ERR_TLS_REFUSED,
+                          "%s sent no MySQL handshake (a first packet of %zu bytes)", host, len);
+    unsigned char *p = malloc(len);
+    if (p == NULL)
+        return rdss__fail(err, RDSS_ERR_INTERNAL, "out of memory");
+    code = read_exact(fd, p, len, deadline, host, "the server's handshake", err);
+    if (code == RDSS_OK && p[0] == 0xff) {
+        code = mysql_early_error(p, len, host, err);
+    } else if (code == RDSS_OK) {
+        /* protocol 10: version, NUL, thread id (4), scramble (8), filler, caps (2) */
+        const unsigned char *nul = memchr(p + 1, 0, len - 1);
+        size_t caps_at = nul ? (size_t)(nul - p) + 1 + 4 + 8 + 1 : len;
+        if (p[0] != 10 || caps_at + 2 > len)
+            code = rdss__fail(err, RDSS_ERR_TLS_REFUSED,
+                              "%s did not send a MySQL handshake (protocol %u): is this a MySQL "
+                              "or MariaDB port?", host, p[0]);
+        else if (!((p[caps_at] | p[caps_at + 1] << 8) & MY_CLIENT_SSL))
+            code = rdss__fail(err, RDSS_ERR_TLS_REFUSED,
+                              "%s does not offer TLS (its handshake lacks CLIENT_SSL): configure "
+                              "ssl_cert and ssl_key on the server (on RDS, TLS is always "
+                              "available; check the endpoint and port)", host);
+    }
+    free(p);
+    if (code != RDSS_OK)
+        return code;
+    unsigned char request[4 + 32] = {32, 0, 0, (unsigned char)(header[3] + 1)};
+    uint32_t caps = MY_CLIENT_LONG_PASSWORD | MY_CLIENT_PROTOCOL_41 | MY_CLIENT_SSL |
+                    MY_CLIENT_SECURE_CONNECTION;
+    for (int i = 0; i < 4; i++)
+        request[4 + i] = (unsigned char)(caps >> (8 * i));
+    request[4 + 7] = 1;  /* max packet 16 MiB, little-endian 0x01000000 */
+    request[4 + 8] = 33; /* utf8_general_ci; the rest stays zero */
+    return send_all(fd, request, sizeof(request), deadline, host, err);
 }
 
 /* Handshake failures that mean "no TLS we allow", as opposed to a broken
@@ -146,7 +218,7 @@ static int is_refusal(unsigned long error)
 
 static rdss_code handshake_and_verify(int fd, const char *host, const char *verify_name,
                                       const rdss_trust *trust, rdss_deadline deadline,
-                                      rdss_error **err)
+                                      X509 **leaf_out, rdss_error **err)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
     SSL *ssl = ctx ? SSL_new(ctx) : NULL;
@@ -192,15 +264,20 @@ static rdss_code handshake_and_verify(int fd, const char *host, const char *veri
     }
     if (code == RDSS_OK)
         code = rdss__verify_chain(trust, SSL_get_peer_cert_chain(ssl), verify_name, err);
+    if (code == RDSS_OK && leaf_out != NULL)
+        *leaf_out = SSL_get1_peer_certificate(ssl);
     SSL_free(ssl);
     SSL_CTX_free(ctx);
     ERR_clear_error();
     return code;
 }
 
-rdss_code rdss__probe_pg(const char *host, int port, const char *verify_name,
-                         const rdss_trust *trust, rdss_deadline deadline, rdss_error **err)
+rdss_code rdss__probe(rdss_engine engine, const char *host, int port, const char *verify_name,
+                      const rdss_trust *trust, rdss_deadline deadline, X509 **leaf_out,
+                      rdss_error **err)
 {
+    if (leaf_out != NULL)
+        *leaf_out = NULL;
     struct addrinfo *addresses = NULL;
     rdss_code code = rdss__resolve(host, port, deadline, &addresses, err);
     if (code != RDSS_OK)
@@ -221,9 +298,10 @@ rdss_code rdss__probe_pg(const char *host, int port, const char *verify_name,
     if (fd < 0)
         return rdss__hand_over(err, last);
     rdss_error_free(last);
-    code = pg_request_tls(fd, host, deadline, err);
+    code = engine == RDSS_ENGINE_PG ? pg_request_tls(fd, host, deadline, err)
+                                    : mysql_request_tls(fd, host, deadline, err);
     if (code == RDSS_OK)
-        code = handshake_and_verify(fd, host, verify_name, trust, deadline, err);
+        code = handshake_and_verify(fd, host, verify_name, trust, deadline, leaf_out, err);
     close(fd);
     return code == RDSS_OK ? rdss__succeed(err) : code;
 }
