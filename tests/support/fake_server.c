@@ -28,6 +28,45 @@ typedef struct client {
     int answered;
 } client;
 
+static int is_mysql(fake_mode mode)
+{
+    return mode == FAKE_MY_NO_TLS || mode == FAKE_MY_TLS_STALL;
+}
+
+/* A MySQL protocol-10 handshake as MariaDB sends it, offering TLS or not. */
+static int send_mysql_handshake(int fd, int offer_tls)
+{
+    unsigned char p[128];
+    size_t n = 4;
+    p[n++] = 10;
+    static const char version[] = "5.5.5-10.11.0-MariaDB-fake";
+    memcpy(p + n, version, sizeof(version));
+    n += sizeof(version);
+    memcpy(p + n, "\1\0\0\0", 4); /* thread id */
+    n += 4;
+    memcpy(p + n, "abcdefgh", 8); /* scramble, part 1 */
+    n += 8;
+    p[n++] = 0;
+    /* LONG_PASSWORD, CONNECT_WITH_DB, PROTOCOL_41, SECURE_CONNECTION (+SSL) */
+    unsigned caps = 0x1 | 0x8 | 0x200 | 0x8000 | (offer_tls ? 0x800 : 0);
+    p[n++] = (unsigned char)caps;
+    p[n++] = (unsigned char)(caps >> 8);
+    p[n++] = 33;                     /* charset */
+    p[n++] = 2, p[n++] = 0;          /* status: autocommit */
+    p[n++] = 0x08, p[n++] = 0;       /* upper caps: PLUGIN_AUTH */
+    p[n++] = 21;                     /* auth data length */
+    memset(p + n, 0, 10);
+    n += 10;
+    memcpy(p + n, "ijklmnopqrst", 13); /* scramble, part 2, and its NUL */
+    n += 13;
+    static const char plugin[] = "mysql_native_password";
+    memcpy(p + n, plugin, sizeof(plugin));
+    n += sizeof(plugin);
+    size_t len = n - 4;
+    p[0] = (unsigned char)len, p[1] = (unsigned char)(len >> 8), p[2] = 0, p[3] = 0;
+    return send(fd, p, n, MSG_NOSIGNAL) == (ssize_t)n;
+}
+
 /* Reads what a client sent; answers its SSLRequest once. 0 when it is done. */
 static int serve(fake_server *s, client *c)
 {
@@ -35,6 +74,12 @@ static int serve(fake_server *s, client *c)
     ssize_t got = recv(c->fd, buffer, sizeof(buffer), 0);
     if (got <= 0)
         return 0;
+    if (is_mysql(s->mode)) { /* everything counts: the server spoke first */
+        pthread_mutex_lock(&s->lock);
+        s->bytes_after_request += (size_t)got;
+        pthread_mutex_unlock(&s->lock);
+        return 1;
+    }
     size_t before = c->seen;
     c->seen += (size_t)got;
     if (c->seen > 8) {
@@ -72,6 +117,10 @@ static void *run(void *arg)
         }
         if (fds[0].revents && count < MAX_CLIENTS) {
             int fd = accept(s->listener, NULL, NULL);
+            if (fd >= 0 && is_mysql(s->mode) && !send_mysql_handshake(fd, s->mode == FAKE_MY_TLS_STALL)) {
+                close(fd);
+                fd = -1;
+            }
             if (fd >= 0) {
                 clients[count++] = (client){fd, 0, 0};
                 pthread_mutex_lock(&s->lock);

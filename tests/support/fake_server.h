@@ -10,6 +10,8 @@ typedef enum fake_mode {
     FAKE_BLACKHOLE,      /* listens, never accepts, never answers */
     FAKE_PG_REFUSE_TLS,  /* answers 'N' to SSLRequest, records everything after */
     FAKE_PG_TLS_STALL,   /* answers 'S', then says nothing */
+    FAKE_MY_NO_TLS,      /* a MySQL handshake without CLIENT_SSL; records all after */
+    FAKE_MY_TLS_STALL,   /* a MySQL handshake offering TLS, then says nothing */
 } fake_mode;
 
 typedef struct fake_server fake_server;
@@ -18,8 +20,9 @@ fake_server *fake_server_start(fake_mode mode);
 int fake_server_port(const fake_server *server);
 /* Connections accepted so far. */
 int fake_server_connections(fake_server *server);
-/* Stops the server and returns how many bytes clients sent after their
- * first 8 (the SSLRequest), over all connections. */
+/* Stops the server and returns how many bytes clients sent, over all
+ * connections, after their first 8 (the SSLRequest) for the PostgreSQL
+ * modes and after the server's handshake for the MySQL ones. */
 size_t fake_server_stop(fake_server *server);
 
 #endif

@@ -1,0 +1,451 @@
+/* The MySQL adapter: plan (policy), connect with libmariadb's non-blocking
+ * API within the deadline, classify failures from facts. */
+#include "rdssecure/mysql.h"
+
+#include <errmsg.h>
+/* libmariadb's installed pvio headers: with HAVE_TLS they declare the TLS
+ * member, the one way to the SSL object (rdss_mysql_tls_info). */
+#define HAVE_TLS
+typedef unsigned char uchar; /* ma_tls.h needs it before ma_pvio.h declares it */
+#include <ma_pvio.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "classify.h"
+#include "deadline.h"
+#include "error.h"
+#include "last_error.h"
+#include "mysql_plan.h"
+#include "mysql_uri.h"
+#include "probe.h"
+#include "resolve.h"
+#include "tls_info.h"
+
+struct rdss_mysql_attempt {
+    MYSQL *mysql;
+    rdss_my_plan plan;
+    rdss_deadline deadline;
+    long timeout_ms;
+    char *user, *password, *db; /* copies: libmariadb reads them until done */
+    int driver_waits;           /* MYSQL_WAIT_* the driver asked for; 0 when not running */
+    int (*callers_io_wait)(my_socket, my_bool, int); /* restored when done */
+    int hooked;
+    MYSQL *connected;
+    rdss_error *error;
+};
+
+/* libmariadb 3.3 runs its TLS handshake on a blocking socket even in
+ * non-blocking mode, and waits inside it with its own whole-second
+ * timeouts. Three things keep that within our deadline: the socket's
+ * receive and send timeouts are set to what is left at every yield; the
+ * driver's waits go through io_wait_within_deadline (MARIADB_OPT_IO_WAIT),
+ * which knows the deadline of the connect this thread is driving; and the
+ * driver's connect timeout is the deadline rounded up, for the rare
+ * handshake reached before any yield. */
+static __thread const rdss_deadline *driving_deadline;
+
+static int io_wait_within_deadline(my_socket fd, my_bool is_read, int timeout_ms)
+{
+    long wait = timeout_ms > 0 ? timeout_ms : -1;
+    if (driving_deadline != NULL) {
+        long left = rdss__deadline_remaining_ms(*driving_deadline);
+        if (wait < 0 || left < wait)
+            wait = left;
+    }
+    struct pollfd pfd = {(int)fd, is_read ? POLLIN : POLLOUT, 0};
+    int ready;
+    do
+        ready = poll(&pfd, 1, (int)wait);
+    while (ready < 0 && errno == EINTR);
+    return ready;
+}
+
+static int drive_start(rdss_mysql_attempt *a, unsigned long client_flag)
+{
+    driving_deadline = &a->deadline;
+    int waits = mysql_real_connect_start(&a->connected, a->mysql, a->plan.host, a->user,
+                                         a->password, a->db, a->plan.port, NULL, client_flag);
+    driving_deadline = NULL;
+    return waits;
+}
+
+static int drive_cont(rdss_mysql_attempt *a, int ready_status)
+{
+    driving_deadline = &a->deadline;
+    int waits = mysql_real_connect_cont(&a->connected, a->mysql, ready_status);
+    driving_deadline = NULL;
+    return waits;
+}
+
+/* At a yield: blocking reads and writes inside the driver end by the deadline. */
+static void bound_socket_timeouts(rdss_mysql_attempt *a)
+{
+    int fd = (int)mysql_get_socket(a->mysql);
+    long left = rdss__deadline_remaining_ms(a->deadline);
+    if (fd < 0)
+        return;
+    if (left < 1)
+        left = 1;
+    struct timeval limit = {left / 1000, (left % 1000) * 1000};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit));
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof(limit));
+}
+
+static void unhook(rdss_mysql_attempt *a)
+{
+    if (a->hooked)
+        mysql_optionsv(a->mysql, MARIADB_OPT_IO_WAIT, a->callers_io_wait);
+    a->hooked = 0;
+}
+
+static rdss_code hook(rdss_mysql_attempt *a)
+{
+    unsigned int seconds = (unsigned int)((rdss__deadline_remaining_ms(a->deadline) + 999) / 1000);
+    if (seconds == 0)
+        seconds = 1;
+    unsigned int callers = a->mysql->options.connect_timeout;
+    if ((callers == 0 || callers > seconds) &&
+        mysql_optionsv(a->mysql, MYSQL_OPT_CONNECT_TIMEOUT, &seconds) != 0)
+        return rdss__fail(&a->error, RDSS_ERR_INTERNAL, "libmariadb refused the connect timeout");
+    if (mysql_get_optionv(a->mysql, MARIADB_OPT_IO_WAIT, &a->callers_io_wait) != 0 ||
+        mysql_optionsv(a->mysql, MARIADB_OPT_IO_WAIT, io_wait_within_deadline) != 0)
+        return rdss__fail(&a->error, RDSS_ERR_INTERNAL, "libmariadb refused the I/O wait hook");
+    a->hooked = 1;
+    return RDSS_OK;
+}
+
+static char *copy_or_null(const char *text, int *failed)
+{
+    char *copy = text ? strdup(text) : NULL;
+    if (text != NULL && copy == NULL)
+        *failed = 1;
+    return copy;
+}
+
+static rdss_error *timeout_error(const rdss_mysql_attempt *a)
+{
+    return rdss__error_new(RDSS_ERR_TIMEOUT,
+                           "connect to %s port %u did not complete within %ld ms: check the "
+                           "security group, network ACLs and the endpoint",
+                           a->plan.host ? a->plan.host : "?", a->plan.port, a->timeout_ms);
+}
+
+/* Why the driver's connect failed, decided from facts: the clock, error
+ * numbers the server sent (only after TLS was verified: with verification
+ * on, libmariadb sends no credentials before), and else what the probe finds
+ * on the same host. */
+static rdss_error *classify_failure(const rdss_mysql_attempt *a)
+{
+    unsigned number = mysql_errno(a->mysql);
+    rdss_error *e = NULL;
+    if (rdss__deadline_passed(a->deadline)) {
+        e = timeout_error(a);
+    } else if (rdss__is_mysql_server_errno(number)) {
+        rdss_code code = rdss__code_for_mysql_errno(number);
+        e = rdss__error_new(code, code == RDSS_ERR_AUTH
+                                      ? "TLS was verified, then the server rejected the credentials "
+                                        "(MySQL error %u)"
+                                      : "the server refused the connection (MySQL error %u)",
+                            number);
+    } else if (number == CR_AUTH_PLUGIN_CANNOT_LOAD || number == CR_AUTH_PLUGIN_ERR) {
+        e = rdss__error_new(RDSS_ERR_AUTH,
+                            "TLS was verified, then authentication failed in this client (client "
+                            "error %u: the server asked for a plugin this client cannot use)",
+                            number);
+    } else {
+        rdss_error *found = NULL;
+        if (rdss__probe(RDSS_ENGINE_MYSQL, a->plan.host, (int)a->plan.port, a->plan.verify_name,
+                        a->plan.trust, a->deadline, NULL, &found) != RDSS_OK)
+            e = found;
+        else if (a->plan.pinned && number == CR_SSL_CONNECTION_ERROR)
+            e = rdss__error_new(RDSS_ERR_CERT_VERIFY,
+                                "%s port %u presented another certificate to the connection than "
+                                "to the check just before it (several servers behind one address, "
+                                "or a certificate change): try again",
+                                a->plan.host, a->plan.port);
+        else
+            e = rdss__error_new(RDSS_ERR_SERVER,
+                                "TLS to the server verifies, but the connection failed after it "
+                                "(client error %u; see the driver's message)", number);
+    }
+    rdss__error_set_driver_message(e, mysql_error(a->mysql));
+    return e;
+}
+
+static void finish(rdss_mysql_attempt *a)
+{
+    unhook(a);
+    if (a->connected != NULL && mysql_get_ssl_cipher(a->mysql) == NULL) {
+        /* cannot happen with the options set; never hand out plaintext */
+        a->connected = NULL;
+        a->error = rdss__error_new(RDSS_ERR_INTERNAL, "libmariadb connected without TLS; refused");
+    } else if (a->connected == NULL) {
+        a->error = classify_failure(a);
+    }
+}
+
+/* The deadline passed while the driver waits: end its connect at once.
+ * Shutting the socket makes every pending read and write fail, and
+ * MYSQL_WAIT_TIMEOUT ends the waits that honour it; the driver then unwinds
+ * its own state and the handle is reusable, as after any failed connect. */
+static void abandon(rdss_mysql_attempt *a)
+{
+    int fd = (int)mysql_get_socket(a->mysql);
+    if (fd >= 0)
+        shutdown(fd, SHUT_RDWR);
+    for (int round = 0; a->driver_waits != 0 && round < 64; round++)
+        a->driver_waits = drive_cont(a, (a->driver_waits & (MYSQL_WAIT_READ | MYSQL_WAIT_WRITE)) |
+                                            MYSQL_WAIT_TIMEOUT);
+    unhook(a);
+    a->connected = NULL; /* a completion now is past the deadline: the caller closes the handle */
+    a->driver_waits = 0;
+    a->error = timeout_error(a);
+}
+
+/* What the caller waits for next; 0 when done. */
+static int next_wait(rdss_mysql_attempt *a)
+{
+    if (a->driver_waits == 0) {
+        finish(a);
+        return 0;
+    }
+    bound_socket_timeouts(a);
+    /* our deadline always wakes the caller */
+    return (a->driver_waits & (MYSQL_WAIT_READ | MYSQL_WAIT_WRITE | MYSQL_WAIT_EXCEPT)) | MYSQL_WAIT_TIMEOUT;
+}
+
+/* SHA-1 of the leaf in libmariadb 3.3's fingerprint format (40 hex). */
+static int fingerprint_of(X509 *leaf, char out[41])
+{
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (!X509_digest(leaf, EVP_sha1(), digest, &len) || len != 20)
+        return 0;
+    for (unsigned i = 0; i < len; i++)
+        snprintf(out + 2 * i, 3, "%02x", digest[i]);
+    return 1;
+}
+
+/* Everything before the driver runs; RDSS_OK when it may start. */
+static rdss_code prepare(rdss_mysql_attempt *a, const rdss_config *cfg, const char *host,
+                         unsigned port, const char *unix_socket)
+{
+    rdss_code code = rdss__my_plan(a->mysql, cfg, host, port, unix_socket, &a->plan, &a->error);
+    if (code != RDSS_OK)
+        return code;
+    /* Resolve within the deadline: libmariadb's own lookup cannot be bounded,
+     * and a name that does not resolve is a typed error before any I/O. */
+    struct addrinfo *addresses = NULL;
+    code = rdss__resolve(a->plan.host, (int)a->plan.port, a->deadline, &addresses, &a->error);
+    if (code != RDSS_OK)
+        return code;
+    freeaddrinfo(addresses);
+    char fingerprint[41] = "";
+    if (a->plan.pinned) {
+        X509 *leaf = NULL;
+        code = rdss__probe(RDSS_ENGINE_MYSQL, a->plan.host, (int)a->plan.port, a->plan.verify_name,
+                           a->plan.trust, a->deadline, &leaf, &a->error);
+        if (code != RDSS_OK)
+            return code;
+        int made = fingerprint_of(leaf, fingerprint);
+        X509_free(leaf);
+        if (!made)
+            return rdss__fail(&a->error, RDSS_ERR_INTERNAL, "cannot hash the server's certificate");
+    }
+    code = rdss__my_plan_apply(&a->plan, a->mysql, fingerprint, &a->error);
+    return code == RDSS_OK ? hook(a) : code;
+}
+
+int rdss_mysql_connect_start(rdss_mysql_attempt **attempt, const rdss_config *cfg, MYSQL *mysql,
+                             const char *host, const char *user, const char *passwd,
+                             const char *db, unsigned int port, const char *unix_socket,
+                             unsigned long client_flag)
+{
+    if (attempt == NULL)
+        return 0;
+    rdss_mysql_attempt *a = *attempt = calloc(1, sizeof(*a));
+    if (a == NULL)
+        return 0;
+    a->plan.option_file.fd = -1;
+    a->mysql = mysql;
+    a->timeout_ms = rdss_config_timeout_ms(cfg);
+    a->deadline = rdss__deadline_in(a->timeout_ms);
+    int failed = 0;
+    a->user = copy_or_null(user, &failed);
+    a->password = copy_or_null(passwd, &failed);
+    a->db = copy_or_null(db, &failed);
+    if (failed) {
+        rdss__fail(&a->error, RDSS_ERR_INTERNAL, "out of memory");
+        return 0;
+    }
+    if (prepare(a, cfg, host, port, unix_socket) != RDSS_OK)
+        return 0;
+    a->driver_waits = drive_start(a, client_flag);
+    return next_wait(a);
+}
+
+int rdss_mysql_connect_cont(rdss_mysql_attempt *a, int ready_status)
+{
+    if (a == NULL || a->driver_waits == 0)
+        return 0;
+    if (rdss__deadline_passed(a->deadline)) {
+        abandon(a);
+        return 0;
+    }
+    /* A timeout the driver did not ask for is only ours, and not yet due. */
+    if ((ready_status & (MYSQL_WAIT_READ | MYSQL_WAIT_WRITE | MYSQL_WAIT_EXCEPT)) == 0 &&
+        !(a->driver_waits & MYSQL_WAIT_TIMEOUT))
+        return next_wait(a);
+    a->driver_waits = drive_cont(a, ready_status);
+    return next_wait(a);
+}
+
+long rdss_mysql_connect_wait_ms(const rdss_mysql_attempt *a)
+{
+    if (a == NULL || a->driver_waits == 0)
+        return 0;
+    long left = rdss__deadline_remaining_ms(a->deadline);
+    if (a->driver_waits & MYSQL_WAIT_TIMEOUT) {
+        long driver = (long)mysql_get_timeout_value_ms(a->mysql);
+        if (driver < left)
+            left = driver;
+    }
+    return left;
+}
+
+MYSQL *rdss_mysql_connect_result(rdss_mysql_attempt *a, rdss_error **err)
+{
+    if (a == NULL) {
+        rdss__fail(err, RDSS_ERR_INTERNAL, "out of memory starting the connection");
+        return NULL;
+    }
+    if (a->driver_waits != 0) {
+        rdss__fail(err, RDSS_ERR_INVALID_ARGUMENT,
+                   "rdss_mysql_connect_result: the connect has not finished (call "
+                   "rdss_mysql_connect_cont until it returns 0)");
+        return NULL;
+    }
+    if (a->connected != NULL) {
+        rdss__succeed(err);
+        return a->connected;
+    }
+    if (a->error == NULL) {
+        rdss__fail(err, RDSS_ERR_INVALID_ARGUMENT,
+                   "rdss_mysql_connect_result: the error was already handed over");
+        return NULL;
+    }
+    rdss__hand_over(err, a->error);
+    a->error = NULL;
+    return NULL;
+}
+
+void rdss_mysql_attempt_free(rdss_mysql_attempt *a)
+{
+    if (a == NULL)
+        return;
+    if (a->driver_waits != 0)
+        abandon(a);
+    rdss__my_plan_free(&a->plan);
+    if (a->password != NULL)
+        OPENSSL_cleanse(a->password, strlen(a->password));
+    free(a->user);
+    free(a->password);
+    free(a->db);
+    rdss_error_free(a->error);
+    free(a);
+}
+
+/* Waits as `waits` says, never past the attempt's deadline. */
+static int wait_for_driver(rdss_mysql_attempt *a, int waits)
+{
+    struct pollfd pfd = {(int)mysql_get_socket(a->mysql), 0, 0};
+    if (waits & MYSQL_WAIT_READ)
+        pfd.events |= POLLIN;
+    if (waits & MYSQL_WAIT_WRITE)
+        pfd.events |= POLLOUT;
+    if (waits & MYSQL_WAIT_EXCEPT)
+        pfd.events |= POLLPRI;
+    long wait_ms = rdss_mysql_connect_wait_ms(a);
+    int ready = poll(&pfd, 1, (int)(wait_ms < 0 ? 0 : wait_ms));
+    if (ready <= 0)
+        return MYSQL_WAIT_TIMEOUT;
+    int status = 0;
+    if (pfd.revents & (POLLIN | POLLHUP | POLLERR))
+        status |= MYSQL_WAIT_READ;
+    if (pfd.revents & (POLLOUT | POLLHUP | POLLERR))
+        status |= MYSQL_WAIT_WRITE;
+    if (pfd.revents & POLLPRI)
+        status |= MYSQL_WAIT_EXCEPT;
+    return status & (waits | MYSQL_WAIT_TIMEOUT) ? status : MYSQL_WAIT_TIMEOUT;
+}
+
+MYSQL *rdss_mysql_connect(const rdss_config *cfg, MYSQL *mysql, const char *host, const char *user,
+                          const char *passwd, const char *db, unsigned int port,
+                          const char *unix_socket, unsigned long client_flag, rdss_error **err)
+{
+    rdss_mysql_attempt *a = NULL;
+    int waits = rdss_mysql_connect_start(&a, cfg, mysql, host, user, passwd, db, port, unix_socket,
+                                         client_flag);
+    while (waits != 0)
+        waits = rdss_mysql_connect_cont(a, wait_for_driver(a, waits));
+    MYSQL *connected = rdss_mysql_connect_result(a, err);
+    rdss_mysql_attempt_free(a);
+    return connected;
+}
+
+MYSQL *rdss_mysql_connect_uri(const rdss_config *cfg, MYSQL *mysql, const char *uri,
+                              unsigned long client_flag, rdss_error **err)
+{
+    rdss_my_uri parsed;
+    if (rdss__my_uri_parse(uri, &parsed, err) != RDSS_OK)
+        return NULL;
+    if (mysql == NULL) {
+        rdss__my_uri_free(&parsed);
+        rdss__fail(err, RDSS_ERR_INVALID_ARGUMENT, "the MYSQL handle is NULL (call mysql_init first)");
+        return NULL;
+    }
+    /* the URI's settings become the handle's, as if the caller had set them */
+    if ((parsed.ssl_ca && mysql_optionsv(mysql, MYSQL_OPT_SSL_CA, parsed.ssl_ca)) ||
+        (parsed.charset && mysql_optionsv(mysql, MYSQL_SET_CHARSET_NAME, parsed.charset))) {
+        rdss__my_uri_free(&parsed);
+        rdss__fail(err, RDSS_ERR_INTERNAL, "libmariadb refused an option: %s", mysql_error(mysql));
+        return NULL;
+    }
+    MYSQL *connected = rdss_mysql_connect(cfg, mysql, parsed.host, parsed.user,
+                                          parsed.password ? parsed.password : "", parsed.database,
+                                          parsed.port, NULL, client_flag, err);
+    if (parsed.password != NULL)
+        OPENSSL_cleanse(parsed.password, strlen(parsed.password));
+    rdss__my_uri_free(&parsed);
+    return connected;
+}
+
+MYSQL *rdss_mysql_real_connect(MYSQL *mysql, const char *host, const char *user, const char *passwd,
+                               const char *db, unsigned int port, const char *unix_socket,
+                               unsigned long client_flag)
+{
+    rdss_error *e = NULL;
+    MYSQL *connected = rdss_mysql_connect(NULL, mysql, host, user, passwd, db, port, unix_socket,
+                                          client_flag, &e);
+    rdss__set_last_error(e);
+    return connected;
+}
+
+rdss_code rdss_mysql_tls_info(MYSQL *mysql, rdss_tls_info **out, rdss_error **err)
+{
+    if (out == NULL)
+        return rdss__fail(err, RDSS_ERR_INVALID_ARGUMENT, "rdss_mysql_tls_info: out is NULL");
+    *out = NULL;
+    /* libmariadb's public pvio headers are the one way to its SSL object */
+    if (mysql == NULL || mysql->net.pvio == NULL || mysql->net.pvio->ctls == NULL ||
+        mysql->net.pvio->ctls->ssl == NULL)
+        return rdss__fail(err, RDSS_ERR_INVALID_ARGUMENT,
+                          "rdss_mysql_tls_info: not a MYSQL connected over TLS");
+    return rdss__tls_info_from_ssl(mysql->net.pvio->ctls->ssl, out, err);
+}

@@ -1,0 +1,44 @@
+/* The MySQL adapter's policy: what a caller asked for (arguments, options
+ * already set on the MYSQL handle, option files), checked against what
+ * librdssecure enforces, and the options that enforce it. */
+#ifndef RDSS_LIB_MYSQL_PLAN_H
+#define RDSS_LIB_MYSQL_PLAN_H
+
+#include <mysql.h>
+
+#include "cafile.h"
+#include "rdssecure/rdssecure.h"
+#include "trust.h"
+
+typedef struct rdss_my_plan {
+    rdss_trust *trust;
+    char *host;          /* what libmariadb connects to */
+    unsigned port;
+    char *verify_name;   /* what the certificate must name */
+    int pinned;          /* verify_name is not host: see rdss__my_plan_apply */
+    rdss_ca_file option_file; /* the sanitized option file; path NULL when none */
+    int caller_tls_version; /* the caller set an acceptable one: keep it */
+} rdss_my_plan;
+
+/* Refuses what would weaken TLS (RDSS_ERR_INSECURE_OPTION: a Unix socket
+ * path, a non-TCP protocol, MYSQL_OPT_SSL_CAPATH, a weak cipher list or TLS
+ * version, option-file downgrades, MARIADB_TLS_DISABLE_PEER_VERIFICATION)
+ * and what it cannot honour (RDSS_ERR_INVALID_ARGUMENT: host lists,
+ * connection plugins, a caller's fingerprint together with a verify-name),
+ * then settles host, port and trust. Sends nothing. */
+rdss_code rdss__my_plan(MYSQL *mysql, const rdss_config *cfg, const char *host, unsigned port,
+                        const char *unix_socket, rdss_my_plan *plan, rdss_error **err);
+
+/* Sets the enforcing options on the handle: the trust's CA file, TLS
+ * required and verified, TLS 1.2 or newer, TCP, the sanitized option file,
+ * non-blocking mode. Without a verify-name libmariadb checks the host name
+ * itself; with one (pinned), the name was verified by the probe and
+ * `fingerprint` (SHA-1 hex of that verified leaf) makes libmariadb accept
+ * only that certificate, still chained to the trust, on the connection
+ * that carries the credentials. */
+rdss_code rdss__my_plan_apply(const rdss_my_plan *plan, MYSQL *mysql, const char *fingerprint,
+                              rdss_error **err);
+
+void rdss__my_plan_free(rdss_my_plan *plan);
+
+#endif

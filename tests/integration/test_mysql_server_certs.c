@@ -1,0 +1,149 @@
+/* A real MariaDB presenting certificates that must fail (expired leaf,
+ * self-signed leaf, a leaf that does not name the host). The test rewrites
+ * the scratch server's certificate files and reloads them (FLUSH SSL)
+ * between cases. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <locale.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pwd.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <rdssecure/mysql.h>
+
+#include "certgen.h"
+#include "testenv.h"
+
+#define SCRATCH(key) testenv("mariadb_scratch.env", key)
+#define RDS_NAME "db1.abc123xyz.us-east-1.rds.amazonaws.com"
+#define SANS "DNS:" RDS_NAME ",DNS:localhost,IP:127.0.0.1"
+
+/* The scratch server's root, over its Unix socket. */
+static void admin(const char *sql)
+{
+    MYSQL *mysql = mysql_init(NULL);
+    unsigned socket_protocol = MYSQL_PROTOCOL_SOCKET;
+    mysql_optionsv(mysql, MYSQL_OPT_PROTOCOL, &socket_protocol);
+    if (!mysql_real_connect(mysql, "localhost", "root", NULL, NULL, 0, SCRATCH("MY_SOCKET"), 0))
+        fail_msg("admin connection: %s", mysql_error(mysql));
+    if (mysql_query(mysql, sql) != 0)
+        fail_msg("%s: %s", sql, mysql_error(mysql));
+    mysql_close(mysql);
+}
+
+/* Installs leaf (+ the rest of its chain) as the server's certificate. */
+static void serve_certificate(const tc_cert *leaf, const tc_cert *chain_rest)
+{
+    const char *base = SCRATCH("MY_BASE");
+    char *leaf_pem = tc_pem(leaf, 1);
+    char *rest_pem = chain_rest ? tc_pem(chain_rest, 1) : strdup("");
+    size_t len = strlen(leaf_pem) + strlen(rest_pem) + 1;
+    char *chain = malloc(len);
+    snprintf(chain, len, "%s%s", leaf_pem, rest_pem);
+    char *key = tc_key_pem(leaf);
+    char *chain_path = tc_write(base, "server-chain.pem", chain, strlen(chain), 0644);
+    char *key_path = tc_write(base, "server.key", key, strlen(key), 0600);
+    struct passwd *user = getpwnam(SCRATCH("MY_SERVER_USER"));
+    assert_non_null(user);
+    if (geteuid() == 0)
+        assert_int_equal(chown(chain_path, user->pw_uid, (gid_t)-1) | chown(key_path, user->pw_uid, (gid_t)-1), 0);
+    admin("FLUSH SSL"); /* new connections get the new certificate */
+    free(chain_path);
+    free(key_path);
+    free(key);
+    free(chain);
+    free(rest_pem);
+    free(leaf_pem);
+}
+
+static rdss_code connect_code(rdss_error **err)
+{
+    rdss_config *cfg = rdss_config_new();
+    assert_int_equal(rdss_config_set_bundle_file(cfg, testenv_pki("root.pem"), NULL), RDSS_OK);
+    MYSQL *mysql = mysql_init(NULL);
+    MYSQL *connected = rdss_mysql_connect(cfg, mysql, "127.0.0.1", SCRATCH("MY_USER"),
+                                          SCRATCH("MY_PASSWORD"), SCRATCH("MY_DATABASE"),
+                                          (unsigned)atoi(SCRATCH("MY_PORT")), NULL, 0, err);
+    rdss_config_free(cfg);
+    mysql_close(mysql);
+    return connected ? RDSS_OK : rdss_error_code(*err);
+}
+
+static void expect_code(rdss_code expected, const char *message_part)
+{
+    rdss_error *err = NULL;
+    rdss_code code = connect_code(&err);
+    if (code != expected)
+        fail_msg("expected %s, got %s: %s", rdss_error_name(expected), rdss_error_name(code),
+                 err ? rdss_error_message(err) : "-");
+    if (message_part != NULL)
+        assert_non_null(strstr(rdss_error_message(err), message_part));
+    if (expected != RDSS_OK)
+        assert_non_null(rdss_error_cert_not_after(err));
+    rdss_error_free(err);
+}
+
+static void an_expired_leaf_is_cert_verify(void **state)
+{
+    (void)state;
+    tc_cert sub = tc_load(testenv_pki("sub.pem"), testenv_pki("sub.key"));
+    tc_cert leaf = tc_make_server(RDS_NAME, SANS, -60, -1, &sub);
+    serve_certificate(&leaf, &sub);
+    expect_code(RDSS_ERR_CERT_VERIFY, "expired");
+    tc_cert_free(&leaf);
+    tc_cert_free(&sub);
+}
+
+static void a_self_signed_leaf_is_cert_verify(void **state)
+{
+    (void)state;
+    tc_cert leaf = tc_make_server(RDS_NAME, SANS, -1, 30, NULL);
+    serve_certificate(&leaf, NULL);
+    expect_code(RDSS_ERR_CERT_VERIFY, "self-signed");
+    tc_cert_free(&leaf);
+}
+
+static void a_leaf_for_another_name_is_hostname_mismatch(void **state)
+{
+    (void)state;
+    /* chains to the trusted root, but names neither 127.0.0.1 nor localhost:
+     * libmariadb's own host check fails, the probe says why */
+    tc_cert sub = tc_load(testenv_pki("sub.pem"), testenv_pki("sub.key"));
+    tc_cert leaf = tc_make_server(RDS_NAME, "DNS:" RDS_NAME, -1, 30, &sub);
+    serve_certificate(&leaf, &sub);
+    expect_code(RDSS_ERR_HOSTNAME_MISMATCH, RDS_NAME);
+    tc_cert_free(&leaf);
+    tc_cert_free(&sub);
+}
+
+static void a_good_leaf_connects_again(void **state)
+{
+    (void)state;
+    /* the same server with a proper chain: the failures above were the
+     * certificates', not the server's */
+    tc_cert sub = tc_load(testenv_pki("sub.pem"), testenv_pki("sub.key"));
+    tc_cert leaf = tc_make_server(RDS_NAME, SANS, -1, 30, &sub);
+    serve_certificate(&leaf, &sub);
+    expect_code(RDSS_OK, NULL);
+    tc_cert_free(&leaf);
+    tc_cert_free(&sub);
+}
+
+int main(void)
+{
+    setlocale(LC_ALL, ""); /* as an application would: the German run is German */
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(an_expired_leaf_is_cert_verify),
+        cmocka_unit_test(a_self_signed_leaf_is_cert_verify),
+        cmocka_unit_test(a_leaf_for_another_name_is_hostname_mismatch),
+        cmocka_unit_test(a_good_leaf_connects_again),
+    };
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    mysql_library_end();
+    return failed;
+}
