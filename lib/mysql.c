@@ -11,6 +11,8 @@ typedef unsigned char uchar; /* ma_tls.h needs it before ma_pvio.h declares it *
 
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -42,19 +44,53 @@ struct rdss_mysql_attempt {
 
 /* libmariadb 3.3 runs its TLS handshake on a blocking socket even in
  * non-blocking mode, and waits inside it with its own whole-second
- * timeouts. Three things keep that within our deadline: the socket's
- * receive and send timeouts are set to what is left at every yield; the
- * driver's waits go through io_wait_within_deadline (MARIADB_OPT_IO_WAIT),
- * which knows the deadline of the connect this thread is driving; and the
- * driver's connect timeout is the deadline rounded up, for the rare
- * handshake reached before any yield. */
-static __thread const rdss_deadline *driving_deadline;
+ * timeouts. Three things keep that within our deadline: after every read
+ * and write of the connect this thread is driving, the socket's receive and
+ * send timeouts are set to what is left (libmariadb's I/O callback); the
+ * driver's waits go through io_wait_within_deadline (MARIADB_OPT_IO_WAIT);
+ * and the driver's connect timeout is the deadline rounded up to a second,
+ * as a backstop. libmariadb resets the socket timeouts to the handle's own
+ * once connected. */
+static __thread rdss_mysql_attempt *driving;
+
+static void bound_socket_timeouts(const rdss_mysql_attempt *a)
+{
+    int fd = (int)mysql_get_socket(a->mysql);
+    long left = rdss__deadline_remaining_ms(a->deadline);
+    if (fd < 0)
+        return;
+    if (left < 1)
+        left = 1;
+    struct timeval limit = {left / 1000, (left % 1000) * 1000};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit));
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof(limit));
+}
+
+/* Exported by libmariadb 3 (its ABI lists it) but in no installed header. */
+int ma_pvio_register_callback(my_bool register_callback,
+                              void (*callback)(int mode, MYSQL *mysql, const uchar *buffer,
+                                               size_t length));
+
+static void after_driver_io(int mode, MYSQL *mysql, const uchar *buffer, size_t length)
+{
+    (void)mode, (void)buffer, (void)length;
+    if (driving != NULL && driving->mysql == mysql)
+        bound_socket_timeouts(driving);
+}
+
+static pthread_once_t callback_once = PTHREAD_ONCE_INIT;
+
+/* Process-wide and never removed: outside our connects it does nothing. */
+static void register_io_callback(void)
+{
+    ma_pvio_register_callback(1, after_driver_io);
+}
 
 static int io_wait_within_deadline(my_socket fd, my_bool is_read, int timeout_ms)
 {
     long wait = timeout_ms > 0 ? timeout_ms : -1;
-    if (driving_deadline != NULL) {
-        long left = rdss__deadline_remaining_ms(*driving_deadline);
+    if (driving != NULL) {
+        long left = rdss__deadline_remaining_ms(driving->deadline);
         if (wait < 0 || left < wait)
             wait = left;
     }
@@ -68,33 +104,19 @@ static int io_wait_within_deadline(my_socket fd, my_bool is_read, int timeout_ms
 
 static int drive_start(rdss_mysql_attempt *a, unsigned long client_flag)
 {
-    driving_deadline = &a->deadline;
+    driving = a;
     int waits = mysql_real_connect_start(&a->connected, a->mysql, a->plan.host, a->user,
                                          a->password, a->db, a->plan.port, NULL, client_flag);
-    driving_deadline = NULL;
+    driving = NULL;
     return waits;
 }
 
 static int drive_cont(rdss_mysql_attempt *a, int ready_status)
 {
-    driving_deadline = &a->deadline;
+    driving = a;
     int waits = mysql_real_connect_cont(&a->connected, a->mysql, ready_status);
-    driving_deadline = NULL;
+    driving = NULL;
     return waits;
-}
-
-/* At a yield: blocking reads and writes inside the driver end by the deadline. */
-static void bound_socket_timeouts(rdss_mysql_attempt *a)
-{
-    int fd = (int)mysql_get_socket(a->mysql);
-    long left = rdss__deadline_remaining_ms(a->deadline);
-    if (fd < 0)
-        return;
-    if (left < 1)
-        left = 1;
-    struct timeval limit = {left / 1000, (left % 1000) * 1000};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit));
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof(limit));
 }
 
 static void unhook(rdss_mysql_attempt *a)
@@ -117,6 +139,7 @@ static rdss_code hook(rdss_mysql_attempt *a)
         mysql_optionsv(a->mysql, MARIADB_OPT_IO_WAIT, io_wait_within_deadline) != 0)
         return rdss__fail(&a->error, RDSS_ERR_INTERNAL, "libmariadb refused the I/O wait hook");
     a->hooked = 1;
+    pthread_once(&callback_once, register_io_callback);
     return RDSS_OK;
 }
 
@@ -215,7 +238,6 @@ static int next_wait(rdss_mysql_attempt *a)
         finish(a);
         return 0;
     }
-    bound_socket_timeouts(a);
     /* our deadline always wakes the caller */
     return (a->driver_waits & (MYSQL_WAIT_READ | MYSQL_WAIT_WRITE | MYSQL_WAIT_EXCEPT)) | MYSQL_WAIT_TIMEOUT;
 }
@@ -424,6 +446,21 @@ MYSQL *rdss_mysql_connect_uri(const rdss_config *cfg, MYSQL *mysql, const char *
         OPENSSL_cleanse(parsed.password, strlen(parsed.password));
     rdss__my_uri_free(&parsed);
     return connected;
+}
+
+rdss_code rdss_mysql_uri_host_port(const char *uri, char *host, size_t host_size, unsigned int *port,
+                                   rdss_error **err)
+{
+    if (host == NULL || host_size == 0 || port == NULL)
+        return rdss__fail(err, RDSS_ERR_INVALID_ARGUMENT, "rdss_mysql_uri_host_port: no room for the answer");
+    rdss_my_uri parsed;
+    rdss_code code = rdss__my_uri_parse(uri, &parsed, err);
+    if (code != RDSS_OK)
+        return code;
+    snprintf(host, host_size, "%s", parsed.host);
+    *port = parsed.port ? parsed.port : 3306;
+    rdss__my_uri_free(&parsed);
+    return RDSS_OK;
 }
 
 MYSQL *rdss_mysql_real_connect(MYSQL *mysql, const char *host, const char *user, const char *passwd,
