@@ -52,6 +52,13 @@ RDSS_API MYSQL *rdss_mysql_connect(const rdss_config *cfg, MYSQL *mysql, const c
 RDSS_API MYSQL *rdss_mysql_connect_uri(const rdss_config *cfg, MYSQL *mysql, const char *uri,
                                        unsigned long client_flag, rdss_error **err);
 
+/* The host (brackets removed, percent-decoded) and port (3306 when absent)
+ * a mysql:// URI names, without connecting: for reports and logs. host is
+ * NUL-terminated, truncated to host_size. RDSS_ERR_INVALID_ARGUMENT or
+ * RDSS_ERR_INSECURE_OPTION as rdss_mysql_connect_uri would say. */
+RDSS_API rdss_code rdss_mysql_uri_host_port(const char *uri, char *host, size_t host_size,
+                                            unsigned int *port, rdss_error **err);
+
 /* Drop-in with mysql_real_connect's own signature and the default config:
  * change mysql_real_connect to rdss_mysql_real_connect and nothing else.
  * On NULL, rdss_last_error() gives the typed error (and mysql_error() the

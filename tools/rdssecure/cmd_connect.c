@@ -135,6 +135,10 @@ int cmd_connect(int argc, char **argv, const cli_options *opts)
     if (strcmp(argv[0], "pg") == 0)
         engine = connect_pg;
 #endif
+#ifdef RDSSECURE_CLI_WITH_MYSQL
+    if (strcmp(argv[0], "mysql") == 0)
+        engine = connect_mysql;
+#endif
     if (engine == NULL)
         return cli_usage_error(opts, "connect: unknown or unsupported engine '%s'", argv[0]);
     int status = parse_options(argc - 1, argv + 1, &req, opts);

@@ -28,5 +28,6 @@ typedef struct connect_result {
 
 /* Each fills `res`; the return value is unused (0). */
 int connect_pg(const rdss_config *cfg, const connect_request *req, connect_result *res);
+int connect_mysql(const rdss_config *cfg, const connect_request *req, connect_result *res);
 
 #endif

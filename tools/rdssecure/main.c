@@ -12,6 +12,8 @@ static void print_help(void)
            "  version                      print the library version\n"
            "  connect pg TARGET [options]  connect over verified TLS (TARGET: a libpq conninfo\n"
            "                               string or postgresql:// URI) and report it\n"
+           "  connect mysql URI [options]  the same for MySQL/MariaDB (URI:\n"
+           "                               mysql://user:password@host:port/database)\n"
            "      --bundle FILE            trust this on-disk bundle instead of the embedded one\n"
            "      --extra-ca FILE          trust these CAs as well\n"
            "      --timeout-ms N           deadline for the whole connect\n"

@@ -1,0 +1,129 @@
+/* rdssecure connect mysql against the local MariaDB: the CONTRACT's JSON
+ * fields and a distinct exit status per typed error. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <rdssecure/rdssecure.h>
+
+#include "cli_run.h"
+#include "fake_server.h"
+#include "testenv.h"
+
+#define MY(key) testenv("mariadb.env", key)
+
+static int status_of(rdss_code code)
+{
+    return code == RDSS_OK ? 0 : 10 + (int)code;
+}
+
+/* Runs connect mysql URI OPTIONS --json and checks the common fields. */
+static cJSON *connect_json(const char *uri, const char *options, rdss_code expected)
+{
+    char args[2048];
+    snprintf(args, sizeof(args), "connect mysql '%s' %s --json", uri, options);
+    run_result r = cli_run(RDSS_CLI_PATH, args);
+    if (r.status != status_of(expected))
+        fail_msg("rdssecure %s: exit %d, expected %d: %s", args, r.status, status_of(expected), r.out);
+    cJSON *json = cli_parse_one_object(r.out);
+    free(r.out);
+    assert_string_equal(cli_string_field(json, "engine"), "mysql");
+    assert_string_equal(cli_string_field(json, "error"), rdss_error_name(expected));
+    assert_non_null(cli_string_field(json, "message"));
+    return json;
+}
+
+/* mysql://user:password@HOST:PORT/DB with the fixture's account. */
+static const char *uri(const char *host, const char *port, const char *password, const char *db)
+{
+    static char text[16][512]; /* more than one table of cases holds */
+    static int next;
+    char *out = text[next++ % 16];
+    snprintf(out, 512, "mysql://%s:%s@%s:%s/%s", MY("MY_USER"), password ? password : MY("MY_PASSWORD"),
+             host, port ? port : MY("MY_PORT"), db ? db : MY("MY_DATABASE"));
+    return out;
+}
+
+static void a_good_server_reports_every_contract_field(void **state)
+{
+    (void)state;
+    char options[1024];
+    snprintf(options, sizeof(options), "--bundle '%s' --timeout-ms 5000 --query 'SELECT 40 + 2'",
+             testenv_pki("root.pem"));
+    cJSON *json = connect_json(uri("localhost", NULL, NULL, NULL), options, RDSS_OK);
+    assert_string_equal(cli_string_field(json, "host"), "localhost");
+    assert_int_equal(cJSON_GetObjectItem(json, "port")->valueint, atoi(MY("MY_PORT")));
+    assert_int_equal(strncmp(cli_string_field(json, "tls_version"), "TLSv1.", 6), 0);
+    assert_non_null(cli_string_field(json, "cipher"));
+    assert_non_null(strstr(cli_string_field(json, "peer_subject"), "db1.abc123xyz"));
+    assert_non_null(strstr(cli_string_field(json, "peer_issuer"), "Subordinate"));
+    assert_non_null(cli_string_field(json, "peer_not_after"));
+    cJSON *rows = cJSON_GetObjectItem(json, "rows");
+    assert_string_equal(cJSON_GetArrayItem(cJSON_GetArrayItem(rows, 0), 0)->valuestring, "42");
+    cJSON_Delete(json);
+}
+
+static void each_broken_case_has_its_name_and_exit_status(void **state)
+{
+    (void)state;
+    char trusted[512], untrusted[512], mismatch[700], tunnel[700];
+    snprintf(trusted, sizeof(trusted), "--bundle '%s'", testenv_pki("root.pem"));
+    snprintf(untrusted, sizeof(untrusted), "--bundle '%s'", testenv_pki("untrusted-root.pem"));
+    snprintf(mismatch, sizeof(mismatch), "%s --verify-name other.example.com", trusted);
+    snprintf(tunnel, sizeof(tunnel), "%s --verify-name db1.abc123xyz.us-east-1.rds.amazonaws.com", trusted);
+    fake_server *closed = fake_server_start(FAKE_BLACKHOLE);
+    char closed_port[16], no_tls_port[16];
+    snprintf(closed_port, sizeof(closed_port), "%d", fake_server_port(closed));
+    fake_server_stop(closed);
+    fake_server *no_tls = fake_server_start(FAKE_MY_NO_TLS);
+    snprintf(no_tls_port, sizeof(no_tls_port), "%d", fake_server_port(no_tls));
+    char disabled[600];
+    snprintf(disabled, sizeof(disabled), "%s?ssl-mode=DISABLED", uri("127.0.0.1", NULL, NULL, NULL));
+    struct {
+        const char *uri, *options;
+        rdss_code code;
+    } cases[] = {
+        {uri("127.0.0.1", NULL, NULL, NULL), tunnel, RDSS_OK},
+        {uri("127.0.0.1", NULL, NULL, NULL), untrusted, RDSS_ERR_CERT_VERIFY},
+        {uri("127.0.0.1", NULL, NULL, NULL), mismatch, RDSS_ERR_HOSTNAME_MISMATCH},
+        {uri("127.0.0.1", no_tls_port, NULL, NULL), trusted, RDSS_ERR_TLS_REFUSED},
+        {disabled, trusted, RDSS_ERR_INSECURE_OPTION},
+        {uri("127.0.0.1", NULL, "wrong", NULL), trusted, RDSS_ERR_AUTH},
+        {uri("127.0.0.1", NULL, NULL, "rdss_missing"), trusted, RDSS_ERR_SERVER},
+        {uri("127.0.0.1", closed_port, NULL, NULL), trusted, RDSS_ERR_NETWORK},
+        {uri("127.0.0.1", NULL, NULL, NULL), "--bundle /nonexistent.pem", RDSS_ERR_BUNDLE},
+        {"mysql://u:p@[::1/db", trusted, RDSS_ERR_INVALID_ARGUMENT},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        cJSON *json = connect_json(cases[i].uri, cases[i].options, cases[i].code);
+        if (cases[i].code == RDSS_ERR_CERT_VERIFY) /* the handshake completed: the peer is known */
+            assert_non_null(cli_string_field(json, "peer_subject"));
+        cJSON_Delete(json);
+    }
+    assert_int_equal(fake_server_stop(no_tls), 0); /* nothing sent after its handshake */
+}
+
+static void a_blackhole_is_a_timeout(void **state)
+{
+    (void)state;
+    fake_server *hole = fake_server_start(FAKE_BLACKHOLE);
+    char target[128];
+    snprintf(target, sizeof(target), "mysql://u:p@127.0.0.1:%d/x", fake_server_port(hole));
+    cJSON_Delete(connect_json(target, "--timeout-ms 300", RDSS_ERR_TIMEOUT));
+    fake_server_stop(hole);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(a_good_server_reports_every_contract_field),
+        cmocka_unit_test(each_broken_case_has_its_name_and_exit_status),
+        cmocka_unit_test(a_blackhole_is_a_timeout),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
