@@ -165,13 +165,6 @@ static void tls_refused_by_a_server_without_tls_and_nothing_leaks(void **state)
     rdss_config_free(cfg);
 }
 
-static double seconds_since(const struct timespec *start)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
-}
-
 static void timeout_for_silent_and_stalling_servers(void **state)
 {
     (void)state;

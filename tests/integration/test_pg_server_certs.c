@@ -9,7 +9,6 @@
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
-#include <pwd.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include <openssl/ssl.h>
@@ -70,19 +69,7 @@ static int presents(const tc_cert *expected)
  * until the server presents it. */
 static void serve_certificate(const tc_cert *leaf, const tc_cert *chain_rest)
 {
-    const char *base = SCRATCH("PG_BASE");
-    char *leaf_pem = tc_pem(leaf, 1);
-    char *rest_pem = chain_rest ? tc_pem(chain_rest, 1) : strdup("");
-    size_t len = strlen(leaf_pem) + strlen(rest_pem) + 1;
-    char *chain = malloc(len);
-    snprintf(chain, len, "%s%s", leaf_pem, rest_pem);
-    char *key = tc_key_pem(leaf);
-    char *chain_path = tc_write(base, "server-chain.pem", chain, strlen(chain), 0644);
-    char *key_path = tc_write(base, "server.key", key, strlen(key), 0600);
-    struct passwd *user = getpwnam(SCRATCH("PG_SERVER_USER"));
-    assert_non_null(user);
-    if (geteuid() == 0)
-        assert_int_equal(chown(chain_path, user->pw_uid, (gid_t)-1) | chown(key_path, user->pw_uid, (gid_t)-1), 0);
+    tc_install_server_cert(SCRATCH("PG_BASE"), SCRATCH("PG_SERVER_USER"), leaf, chain_rest);
     admin("SELECT pg_reload_conf()");
     int shown = 0;
     for (int i = 0; i < 100 && !shown; i++) {
@@ -91,12 +78,6 @@ static void serve_certificate(const tc_cert *leaf, const tc_cert *chain_rest)
             usleep(50000);
     }
     assert_true(shown);
-    free(chain_path);
-    free(key_path);
-    free(key);
-    free(chain);
-    free(rest_pem);
-    free(leaf_pem);
 }
 
 static rdss_code connect_code(rdss_error **err)

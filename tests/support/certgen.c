@@ -1,6 +1,7 @@
 #include "certgen.h"
 
 #include <fcntl.h>
+#include <pwd.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -176,4 +177,30 @@ char *tc_read(const char *path, size_t *len)
     if (len != NULL)
         *len = used;
     return buf;
+}
+
+void tc_install_server_cert(const char *dir, const char *owner, const tc_cert *leaf,
+                            const tc_cert *chain_rest)
+{
+    char *leaf_pem = tc_pem(leaf, 1);
+    char *rest_pem = chain_rest ? tc_pem(chain_rest, 1) : strdup("");
+    size_t len = strlen(leaf_pem) + strlen(rest_pem) + 1;
+    char *chain = malloc(len);
+    snprintf(chain, len, "%s%s", leaf_pem, rest_pem);
+    char *key = tc_key_pem(leaf);
+    char *chain_path = tc_write(dir, "server-chain.pem", chain, strlen(chain), 0644);
+    char *key_path = tc_write(dir, "server.key", key, strlen(key), 0600);
+    struct passwd *user = getpwnam(owner);
+    if (user == NULL ||
+        (geteuid() == 0 && (chown(chain_path, user->pw_uid, (gid_t)-1) != 0 ||
+                            chown(key_path, user->pw_uid, (gid_t)-1) != 0))) {
+        fprintf(stderr, "cannot give the server certificate to %s\n", owner);
+        abort();
+    }
+    free(chain_path);
+    free(key_path);
+    free(key);
+    free(chain);
+    free(rest_pem);
+    free(leaf_pem);
 }

@@ -34,6 +34,13 @@ void tc_rmdir_all(char *dir);
 /* Writes `data` to dir/name with `mode`; returns the malloc'd path. */
 char *tc_write(const char *dir, const char *name, const char *data, size_t len, mode_t mode);
 
+/* Writes leaf (followed by chain_rest, when given) as dir/server-chain.pem
+ * and its key as dir/server.key, owned by user `owner` when we are root:
+ * how the scratch-server tests change what a real server presents. Aborts
+ * the test on failure. */
+void tc_install_server_cert(const char *dir, const char *owner, const tc_cert *leaf,
+                            const tc_cert *chain_rest);
+
 /* The whole content of a file, malloc'd and NUL-terminated; NULL when unreadable. */
 char *tc_read(const char *path, size_t *len);
 

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <cmocka.h>
 
@@ -45,4 +46,18 @@ const char *cli_string_field(const cJSON *json, const char *name)
 {
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(json, name);
     return cJSON_IsString(item) ? item->valuestring : NULL;
+}
+
+void cli_assert_connect_report(const cJSON *json, const char *host, int port)
+{
+    assert_string_equal(cli_string_field(json, "error"), "ok");
+    assert_string_equal(cli_string_field(json, "host"), host);
+    assert_int_equal(cJSON_GetObjectItem(json, "port")->valueint, port);
+    assert_int_equal(strncmp(cli_string_field(json, "tls_version"), "TLSv1.", 6), 0);
+    assert_non_null(cli_string_field(json, "cipher"));
+    assert_non_null(strstr(cli_string_field(json, "peer_subject"), "db1.abc123xyz"));
+    assert_non_null(strstr(cli_string_field(json, "peer_issuer"), "Subordinate"));
+    assert_non_null(cli_string_field(json, "peer_not_after"));
+    cJSON *rows = cJSON_GetObjectItem(json, "rows");
+    assert_string_equal(cJSON_GetArrayItem(cJSON_GetArrayItem(rows, 0), 0)->valuestring, "42");
 }

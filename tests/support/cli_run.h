@@ -18,4 +18,8 @@ cJSON *cli_parse_one_object(const char *out);
 /* A string field, or NULL when absent or not a string. */
 const char *cli_string_field(const cJSON *json, const char *name);
 
+/* The CONTRACT's fields of a successful `connect --query 'SELECT 40 + 2'`
+ * against a test-PKI server at host:port; the test fails otherwise. */
+void cli_assert_connect_report(const cJSON *json, const char *host, int port);
+
 #endif

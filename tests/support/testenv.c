@@ -41,3 +41,10 @@ const char *testenv_pki(const char *name)
     snprintf(path, 1024, "%s/pki/%s", RDSS_TESTENV_DIR, name);
     return path;
 }
+
+double seconds_since(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}

@@ -11,4 +11,9 @@ const char *testenv(const char *file, const char *key);
  * it rotates over 8 buffers). */
 const char *testenv_pki(const char *name);
 
+#include <time.h>
+
+/* Seconds on the monotonic clock since *start (for deadline bounds). */
+double seconds_since(const struct timespec *start);
+
 #endif

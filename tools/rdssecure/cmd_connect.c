@@ -125,6 +125,12 @@ static int report(const connect_request *req, const connect_result *res, const c
     return cli_exit_status(code);
 }
 
+void connect_result_connected(connect_result *res)
+{
+    snprintf(res->message, sizeof(res->message), "connected over %s; certificate chain and host name verified",
+             rdss_tls_info_version(res->tls) ? rdss_tls_info_version(res->tls) : "TLS");
+}
+
 int cmd_connect(int argc, char **argv, const cli_options *opts)
 {
     if (argc < 1)

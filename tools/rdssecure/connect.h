@@ -26,6 +26,9 @@ typedef struct connect_result {
     cJSON *rows;        /* --query: an array of rows, each an array of strings or null */
 } connect_result;
 
+/* After a verified connect: res->tls from the engine's tls_info, the message. */
+void connect_result_connected(connect_result *res);
+
 /* Each fills `res`; the return value is unused (0). */
 int connect_pg(const rdss_config *cfg, const connect_request *req, connect_result *res);
 int connect_mysql(const rdss_config *cfg, const connect_request *req, connect_result *res);

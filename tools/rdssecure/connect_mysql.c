@@ -52,8 +52,7 @@ int connect_mysql(const rdss_config *cfg, const connect_request *req, connect_re
         return 0;
     }
     rdss_mysql_tls_info(mysql, &res->tls, NULL);
-    snprintf(res->message, sizeof(res->message), "connected over %s; certificate chain and host name verified",
-             rdss_tls_info_version(res->tls) ? rdss_tls_info_version(res->tls) : "TLS");
+    connect_result_connected(res);
     if (req->query != NULL)
         run_query(mysql, req->query, res);
     mysql_close(mysql);

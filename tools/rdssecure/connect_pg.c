@@ -58,8 +58,7 @@ int connect_pg(const rdss_config *cfg, const connect_request *req, connect_resul
     res->host = strdup(PQhost(conn));
     res->port = atoi(PQport(conn));
     rdss_pg_tls_info(conn, &res->tls, NULL);
-    snprintf(res->message, sizeof(res->message), "connected over %s; certificate chain and host name verified",
-             rdss_tls_info_version(res->tls) ? rdss_tls_info_version(res->tls) : "TLS");
+    connect_result_connected(res);
     if (req->query != NULL)
         run_query(conn, req->query, res);
     PQfinish(conn);
