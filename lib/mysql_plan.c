@@ -107,6 +107,9 @@ rdss_code rdss__my_plan(MYSQL *mysql, const rdss_config *cfg, const char *host, 
     plan->option_file.fd = -1;
     if (mysql == NULL)
         return rdss__fail(err, RDSS_ERR_INVALID_ARGUMENT, "the MYSQL handle is NULL (call mysql_init first)");
+    if (mysql->net.pvio != NULL)
+        return rdss__fail(err, RDSS_ERR_INVALID_ARGUMENT,
+                          "the MYSQL handle is already connected (mysql_close it, or use a new one)");
     /* Connector/C 3.4 reads this and turns verification off; we cannot
      * undo that inside the driver, so we refuse it with any version. */
     if (getenv("MARIADB_TLS_DISABLE_PEER_VERIFICATION") != NULL)
@@ -144,12 +147,14 @@ rdss_code rdss__my_plan(MYSQL *mysql, const rdss_config *cfg, const char *host, 
 rdss_code rdss__my_plan_apply(const rdss_my_plan *plan, MYSQL *mysql, const char *fingerprint,
                               rdss_error **err)
 {
-    my_bool on = 1, check_name = !plan->pinned;
+    my_bool on = 1, off = 0, check_name = !plan->pinned;
     unsigned int tcp = MYSQL_PROTOCOL_TCP;
     int failed = mysql_optionsv(mysql, MYSQL_OPT_SSL_CA, rdss__trust_ca_file(plan->trust)) ||
                  mysql_optionsv(mysql, MYSQL_OPT_SSL_ENFORCE, &on) ||
                  mysql_optionsv(mysql, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &check_name) ||
                  mysql_optionsv(mysql, MYSQL_OPT_PROTOCOL, &tcp) ||
+                 /* a reconnect would read a CA file that is gone by then */
+                 mysql_optionsv(mysql, MYSQL_OPT_RECONNECT, &off) ||
                  (!plan->caller_tls_version &&
                   mysql_optionsv(mysql, MARIADB_OPT_TLS_VERSION, "TLSv1.2,TLSv1.3")) ||
                  (plan->pinned && mysql_optionsv(mysql, MARIADB_OPT_TLS_PEER_FP, fingerprint)) ||

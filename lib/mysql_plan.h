@@ -31,7 +31,8 @@ rdss_code rdss__my_plan(MYSQL *mysql, const rdss_config *cfg, const char *host, 
 
 /* Sets the enforcing options on the handle: the trust's CA file, TLS
  * required and verified, TLS 1.2 or newer, TCP, the sanitized option file,
- * non-blocking mode. Without a verify-name libmariadb checks the host name
+ * non-blocking mode, no automatic reconnect (it would reuse a CA file path
+ * that is released after the connect). Without a verify-name libmariadb checks the host name
  * itself; with one (pinned), the name was verified by the probe and
  * `fingerprint` (SHA-1 hex of that verified leaf) makes libmariadb accept
  * only that certificate, still chained to the trust, on the connection

@@ -19,6 +19,8 @@
  *
  * Host lists ("a,b"), connection plugins ("aurora://") and
  * MARIADB_OPT_CONNECTION_HANDLER are RDSS_ERR_INVALID_ARGUMENT.
+ * Automatic reconnect (MYSQL_OPT_RECONNECT) is turned off: reconnect
+ * through these functions, so that every connection is verified.
  */
 #ifndef RDSSECURE_MYSQL_H
 #define RDSSECURE_MYSQL_H

@@ -302,6 +302,20 @@ static void invalid_arguments(void **state)
     assert_int_equal(rdss_error_code(err), RDSS_ERR_INVALID_ARGUMENT);
     rdss_error_free(err);
     expect(cfg, "127.0.0.1,localhost", "p", "db", my_port(), RDSS_ERR_INVALID_ARGUMENT, "host list");
+    /* a handle that is connected already (asking for auto-reconnect, which
+     * is turned off: it would not go through the verification) */
+    MYSQL *mysql = mysql_init(NULL);
+    my_bool reconnect = 1;
+    mysql_optionsv(mysql, MYSQL_OPT_RECONNECT, &reconnect);
+    assert_non_null(rdss_mysql_connect(cfg, mysql, "127.0.0.1", MY("MY_USER"), MY("MY_PASSWORD"),
+                                       MY("MY_DATABASE"), my_port(), NULL, 0, NULL));
+    assert_int_equal(mysql_get_optionv(mysql, MYSQL_OPT_RECONNECT, &reconnect), 0);
+    assert_int_equal(reconnect, 0);
+    assert_null(rdss_mysql_connect(cfg, mysql, "127.0.0.1", MY("MY_USER"), MY("MY_PASSWORD"),
+                                   MY("MY_DATABASE"), my_port(), NULL, 0, &err));
+    assert_int_equal(rdss_error_code(err), RDSS_ERR_INVALID_ARGUMENT);
+    rdss_error_free(err);
+    mysql_close(mysql);
     expect(cfg, "aurora://127.0.0.1", "p", "db", my_port(), RDSS_ERR_INVALID_ARGUMENT, "plugin URL");
     rdss_config_free(cfg);
 }
