@@ -195,3 +195,45 @@ void rdss__error_set_cert_of(rdss_error *e, X509 *cert)
     free(subject);
     free(issuer);
 }
+
+int rdss__chain_earliest_not_after(STACK_OF(X509) *chain, char iso[RDSS_ISO_TIME_LEN + 1],
+                                   int64_t *unix_time)
+{
+    const ASN1_TIME *earliest = NULL;
+    int64_t earliest_unix = 0;
+    for (int i = 0; i < sk_X509_num(chain); i++) {
+        const ASN1_TIME *t = X509_get0_notAfter(sk_X509_value(chain, i));
+        int64_t when = 0;
+        if (rdss__asn1_time_unix(t, &when) && (earliest == NULL || when < earliest_unix)) {
+            earliest = t;
+            earliest_unix = when;
+        }
+    }
+    if (earliest == NULL || !rdss__asn1_time_iso(earliest, iso))
+        return 0;
+    if (unix_time != NULL)
+        *unix_time = earliest_unix;
+    return 1;
+}
+
+const char *rdss__rds_ca_family(X509 *anchor)
+{
+    static const char *const amazon_roots[] = {
+        "Amazon Root CA 1", "Amazon Root CA 2", "Amazon Root CA 3", "Amazon Root CA 4",
+        "Starfield Services Root Certificate Authority - G2"};
+    char *cn = anchor ? rdss__cert_subject_cn(anchor) : NULL;
+    const char *family = "not-rds";
+    if (cn != NULL && strncmp(cn, "Amazon RDS ", 11) == 0 && strstr(cn, " Root CA ") != NULL) {
+        if (strstr(cn, " Root CA RSA2048 G1") != NULL)
+            family = "rds-ca-rsa2048-g1";
+        else if (strstr(cn, " Root CA RSA4096 G1") != NULL)
+            family = "rds-ca-rsa4096-g1";
+        else if (strstr(cn, " Root CA ECC384 G1") != NULL)
+            family = "rds-ca-ecc384-g1";
+    }
+    for (size_t i = 0; cn != NULL && i < sizeof(amazon_roots) / sizeof(amazon_roots[0]); i++)
+        if (strcmp(cn, amazon_roots[i]) == 0)
+            family = "rds-proxy-amazon-root";
+    free(cn);
+    return family;
+}

@@ -40,6 +40,17 @@ const char *rdss__anchor_problem(X509 *cert, time_t now);
 /* Attaches cert's subject, issuer and not_after to an error object. */
 void rdss__error_set_cert_of(rdss_error *e, X509 *cert);
 
+/* The earliest not_after among `chain` (ISO text and seconds); 0 when the
+ * chain is empty or unreadable. */
+int rdss__chain_earliest_not_after(STACK_OF(X509) *chain, char iso[RDSS_ISO_TIME_LEN + 1],
+                                   int64_t *unix_time);
+
+/* The RDS CA family a trust anchor belongs to, from its name:
+ * "rds-ca-rsa2048-g1", "rds-ca-rsa4096-g1", "rds-ca-ecc384-g1" (Amazon RDS
+ * <region> Root CA <type> G1), "rds-proxy-amazon-root" (Amazon Root CA 1-4,
+ * Starfield Services G2: what RDS Proxy endpoints chain to), else "not-rds". */
+const char *rdss__rds_ca_family(X509 *anchor);
+
 /* Whether `cert` may sign other certificates (basicConstraints CA:TRUE). */
 int rdss__cert_is_ca(X509 *cert);
 

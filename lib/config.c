@@ -14,13 +14,18 @@ struct rdss_config {
     char *source;          /* rdss_config_trust_source() */
     long timeout_ms;
     char *verify_name;
+    long warning_days;
+    rdss_log_fn log;
+    void *log_user;
 };
 
 rdss_config *rdss_config_new(void)
 {
     rdss_config *cfg = calloc(1, sizeof(*cfg));
-    if (cfg != NULL)
+    if (cfg != NULL) {
         cfg->timeout_ms = RDSS_DEFAULT_TIMEOUT_MS;
+        cfg->warning_days = RDSS_DEFAULT_WARNING_DAYS;
+    }
     return cfg;
 }
 
@@ -258,4 +263,29 @@ rdss_code rdss_config_check_trust(rdss_config *cfg, rdss_error **err)
     }
     rdss__trust_unref(trust);
     return code;
+}
+
+rdss_code rdss_config_set_expiry_warning(rdss_config *cfg, long days, rdss_log_fn log, void *user,
+                                         rdss_error **err)
+{
+    if (cfg == NULL)
+        return null_config(err, "rdss_config_set_expiry_warning");
+    if (days < 0 || days > 3650)
+        return rdss__fail(err, RDSS_ERR_INVALID_ARGUMENT,
+                          "rdss_config_set_expiry_warning: days must be 0 to 3650, not %ld", days);
+    cfg->warning_days = days;
+    cfg->log = log;
+    cfg->log_user = user;
+    return rdss__succeed(err);
+}
+
+long rdss_config_expiry_warning_days(const rdss_config *cfg)
+{
+    return cfg ? cfg->warning_days : RDSS_DEFAULT_WARNING_DAYS;
+}
+
+rdss_log_fn rdss__config_log(const rdss_config *cfg, void **user)
+{
+    *user = cfg ? cfg->log_user : NULL;
+    return cfg ? cfg->log : NULL;
 }

@@ -10,4 +10,7 @@
  * rdss__trust_unref(). */
 rdss_code rdss__config_trust(const rdss_config *cfg, rdss_trust **out, rdss_error **err);
 
+/* The expiry-warning callback and its user pointer (NULL when none). */
+rdss_log_fn rdss__config_log(const rdss_config *cfg, void **user);
+
 #endif

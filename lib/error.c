@@ -13,11 +13,12 @@ struct rdss_error {
     char *cert_subject;
     char *cert_issuer;
     char *cert_not_after;
+    char *chain_not_after;
 };
 
 /* Returned when an error object cannot be allocated; never freed or changed. */
 static struct rdss_error out_of_memory_error = {
-    RDSS_ERR_INTERNAL, (char *)"out of memory while reporting an error", NULL, NULL, NULL, NULL};
+    RDSS_ERR_INTERNAL, (char *)"out of memory while reporting an error", NULL, NULL, NULL, NULL, NULL};
 
 /* Deliberately no `default:` in these switches: with -Wswitch (in -Wall) and
  * -Werror, a code added to the enum without a name or description fails the
@@ -171,24 +172,45 @@ void rdss__error_set_cert(rdss_error *e, const char *subject, const char *issuer
     replace_string(&e->cert_not_after, not_after);
 }
 
-void rdss__error_prefix_message(rdss_error *e, const char *fmt, ...)
+void rdss__error_set_chain_not_after(rdss_error *e, const char *not_after)
 {
     if (e == NULL || e == &out_of_memory_error)
         return;
-    va_list ap;
-    va_start(ap, fmt);
-    char *prefix = vformat(fmt, ap);
-    va_end(ap);
-    if (prefix == NULL)
+    replace_string(&e->chain_not_after, not_after);
+}
+
+/* The message with `added` before or after it. */
+static void join_message(rdss_error *e, int before, const char *fmt, va_list ap)
+{
+    if (e == NULL || e == &out_of_memory_error)
         return;
-    size_t len = strlen(prefix) + strlen(e->message) + 1;
+    char *added = vformat(fmt, ap);
+    if (added == NULL)
+        return;
+    size_t len = strlen(added) + strlen(e->message) + 1;
     char *joined = malloc(len);
     if (joined != NULL) {
-        snprintf(joined, len, "%s%s", prefix, e->message);
+        snprintf(joined, len, "%s%s", before ? added : e->message, before ? e->message : added);
         free(e->message);
         e->message = joined;
     }
-    free(prefix);
+    free(added);
+}
+
+void rdss__error_prefix_message(rdss_error *e, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    join_message(e, 1, fmt, ap);
+    va_end(ap);
+}
+
+void rdss__error_append_message(rdss_error *e, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    join_message(e, 0, fmt, ap);
+    va_end(ap);
 }
 
 rdss_code rdss_error_code(const rdss_error *err)
@@ -221,6 +243,11 @@ const char *rdss_error_cert_not_after(const rdss_error *err)
     return err == NULL ? NULL : err->cert_not_after;
 }
 
+const char *rdss_error_chain_not_after(const rdss_error *err)
+{
+    return err == NULL ? NULL : err->chain_not_after;
+}
+
 void rdss_error_free(rdss_error *err)
 {
     if (err == NULL || err == &out_of_memory_error)
@@ -230,5 +257,6 @@ void rdss_error_free(rdss_error *err)
     free(err->cert_subject);
     free(err->cert_issuer);
     free(err->cert_not_after);
+    free(err->chain_not_after);
     free(err);
 }

@@ -27,7 +27,11 @@ void rdss__error_set_driver_message(rdss_error *e, const char *message);
 void rdss__error_set_cert(rdss_error *e, const char *subject, const char *issuer,
                           const char *not_after);
 
-/* Replace the message, for a caller adding context to an inner error. */
+/* The earliest not_after of the chain the server presented (ISO 8601). */
+void rdss__error_set_chain_not_after(rdss_error *e, const char *not_after);
+
+/* Add context before the message, or advice after it. */
 void rdss__error_prefix_message(rdss_error *e, const char *fmt, ...) RDSS_PRINTF(2, 3);
+void rdss__error_append_message(rdss_error *e, const char *fmt, ...) RDSS_PRINTF(2, 3);
 
 #endif

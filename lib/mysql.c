@@ -20,8 +20,10 @@ typedef unsigned char uchar; /* ma_tls.h needs it before ma_pvio.h declares it *
 #include <openssl/evp.h>
 
 #include "classify.h"
+#include "counters.h"
 #include "deadline.h"
 #include "error.h"
+#include "expiry.h"
 #include "last_error.h"
 #include "mysql_plan.h"
 #include "mysql_uri.h"
@@ -38,6 +40,7 @@ struct rdss_mysql_attempt {
     int driver_waits;           /* MYSQL_WAIT_* the driver asked for; 0 when not running */
     int (*callers_io_wait)(my_socket, my_bool, int); /* restored when done */
     int hooked;
+    rdss_expiry_watch expiry;
     MYSQL *connected;
     rdss_error *error;
 };
@@ -143,6 +146,14 @@ static rdss_code hook(rdss_mysql_attempt *a)
     return RDSS_OK;
 }
 
+/* libmariadb's public pvio headers are the one way to its SSL object. */
+static const SSL *ssl_of(const MYSQL *mysql)
+{
+    if (mysql == NULL || mysql->net.pvio == NULL || mysql->net.pvio->ctls == NULL)
+        return NULL;
+    return mysql->net.pvio->ctls->ssl;
+}
+
 static char *copy_or_null(const char *text, int *failed)
 {
     char *copy = text ? strdup(text) : NULL;
@@ -210,7 +221,10 @@ static void finish(rdss_mysql_attempt *a)
         a->error = rdss__error_new(RDSS_ERR_INTERNAL, "libmariadb connected without TLS; refused");
     } else if (a->connected == NULL) {
         a->error = classify_failure(a);
+    } else {
+        rdss__warn_if_expiring(&a->expiry, a->plan.host, (int)a->plan.port, ssl_of(a->mysql));
     }
+    rdss__count_result(rdss_error_code(a->error));
 }
 
 /* The deadline passed while the driver waits: end its connect at once.
@@ -229,6 +243,7 @@ static void abandon(rdss_mysql_attempt *a)
     a->connected = NULL; /* a completion now is past the deadline: the caller closes the handle */
     a->driver_waits = 0;
     a->error = timeout_error(a);
+    rdss__count_result(RDSS_ERR_TIMEOUT);
 }
 
 /* What the caller waits for next; 0 when done. */
@@ -270,13 +285,13 @@ static rdss_code prepare(rdss_mysql_attempt *a, const rdss_config *cfg, const ch
     freeaddrinfo(addresses);
     char fingerprint[41] = "";
     if (a->plan.pinned) {
-        X509 *leaf = NULL;
+        rdss_probe_facts facts = {0};
         code = rdss__probe(RDSS_ENGINE_MYSQL, a->plan.host, (int)a->plan.port, a->plan.verify_name,
-                           a->plan.trust, a->deadline, &leaf, &a->error);
+                           a->plan.trust, a->deadline, &facts, &a->error);
+        int made = code == RDSS_OK && fingerprint_of(sk_X509_value(facts.chain, 0), fingerprint);
+        rdss__probe_facts_free(&facts);
         if (code != RDSS_OK)
             return code;
-        int made = fingerprint_of(leaf, fingerprint);
-        X509_free(leaf);
         if (!made)
             return rdss__fail(&a->error, RDSS_ERR_INTERNAL, "cannot hash the server's certificate");
     }
@@ -298,16 +313,17 @@ int rdss_mysql_connect_start(rdss_mysql_attempt **attempt, const rdss_config *cf
     a->mysql = mysql;
     a->timeout_ms = rdss_config_timeout_ms(cfg);
     a->deadline = rdss__deadline_in(a->timeout_ms);
+    a->expiry = rdss__expiry_watch(cfg);
     int failed = 0;
     a->user = copy_or_null(user, &failed);
     a->password = copy_or_null(passwd, &failed);
     a->db = copy_or_null(db, &failed);
-    if (failed) {
+    if (failed)
         rdss__fail(&a->error, RDSS_ERR_INTERNAL, "out of memory");
+    if (failed || prepare(a, cfg, host, port, unix_socket) != RDSS_OK) {
+            rdss__count_result(rdss_error_code(a->error));
         return 0;
     }
-    if (prepare(a, cfg, host, port, unix_socket) != RDSS_OK)
-        return 0;
     a->driver_waits = drive_start(a, client_flag);
     return next_wait(a);
 }
@@ -479,10 +495,9 @@ rdss_code rdss_mysql_tls_info(MYSQL *mysql, rdss_tls_info **out, rdss_error **er
     if (out == NULL)
         return rdss__fail(err, RDSS_ERR_INVALID_ARGUMENT, "rdss_mysql_tls_info: out is NULL");
     *out = NULL;
-    /* libmariadb's public pvio headers are the one way to its SSL object */
-    if (mysql == NULL || mysql->net.pvio == NULL || mysql->net.pvio->ctls == NULL ||
-        mysql->net.pvio->ctls->ssl == NULL)
+    const SSL *ssl = ssl_of(mysql);
+    if (ssl == NULL)
         return rdss__fail(err, RDSS_ERR_INVALID_ARGUMENT,
                           "rdss_mysql_tls_info: not a MYSQL connected over TLS");
-    return rdss__tls_info_from_ssl(mysql->net.pvio->ctls->ssl, out, err);
+    return rdss__tls_info_from_ssl(ssl, out, err);
 }

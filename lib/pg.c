@@ -10,8 +10,10 @@
 
 #include "classify.h"
 #include "config.h"
+#include "counters.h"
 #include "deadline.h"
 #include "error.h"
+#include "expiry.h"
 #include "last_error.h"
 #include "pg_params.h"
 #include "probe.h"
@@ -23,6 +25,7 @@ typedef struct pg_attempt {
     rdss_pg_plan plan;
     rdss_deadline deadline;
     long timeout_ms;
+    rdss_expiry_watch expiry;
 } pg_attempt;
 
 static const char EVENT_NAME[] = "librdssecure";
@@ -120,6 +123,7 @@ static PGconn *start(const rdss_config *cfg, rdss_pg_params *params, rdss_error 
         return NULL;
     }
     attempt->timeout_ms = rdss_config_timeout_ms(cfg);
+    attempt->expiry = rdss__expiry_watch(cfg);
     attempt->deadline = rdss__deadline_in(attempt->timeout_ms);
     if (rdss__pg_plan(params, cfg, attempt->deadline, &attempt->plan, err) != RDSS_OK) {
         rdss__pg_plan_free(&attempt->plan);
@@ -146,6 +150,9 @@ static PGconn *start(const rdss_config *cfg, rdss_pg_params *params, rdss_error 
 static void connected(PGconn *conn)
 {
     PQsetErrorVerbosity(conn, PQERRORS_DEFAULT);
+    const pg_attempt *attempt = attempt_of(conn);
+    rdss__warn_if_expiring(&attempt->expiry, PQhost(conn), atoi(PQport(conn)),
+                           PQsslStruct(conn, "OpenSSL"));
 }
 
 /* Runs a started connect to its end. Returns 1 when connected; otherwise
@@ -186,35 +193,53 @@ static PGconn *connect_blocking(const rdss_config *cfg, rdss_pg_params *params, 
     return NULL;
 }
 
+/* Counts the result of a finished connect and hands the error over. */
+static PGconn *counted(PGconn *conn, rdss_error *e, rdss_error **err)
+{
+    rdss__count_result(rdss_error_code(e));
+    if (e != NULL)
+        rdss__hand_over(err, e);
+    else
+        rdss__succeed(err);
+    return conn;
+}
+
 PGconn *rdss_pg_connect(const rdss_config *cfg, const char *conninfo, rdss_error **err)
 {
+    rdss_error *e = NULL;
     rdss_pg_params params;
-    if (rdss__pg_params_from_conninfo(conninfo, &params, err) != RDSS_OK)
-        return NULL;
-    return connect_blocking(cfg, &params, 0, err);
+    PGconn *conn = NULL;
+    if (rdss__pg_params_from_conninfo(conninfo, &params, &e) == RDSS_OK)
+        conn = connect_blocking(cfg, &params, 0, &e);
+    return counted(conn, e, err);
 }
 
 PGconn *rdss_pg_connect_params(const rdss_config *cfg, const char *const *keywords,
                                const char *const *values, int expand_dbname, rdss_error **err)
 {
+    rdss_error *e = NULL;
     rdss_pg_params params;
-    if (rdss__pg_params_from_arrays(keywords, values, expand_dbname, &params, err) != RDSS_OK)
-        return NULL;
-    return connect_blocking(cfg, &params, 0, err);
+    PGconn *conn = NULL;
+    if (rdss__pg_params_from_arrays(keywords, values, expand_dbname, &params, &e) == RDSS_OK)
+        conn = connect_blocking(cfg, &params, 0, &e);
+    return counted(conn, e, err);
 }
 
 PGconn *rdss_pg_connect_start(const rdss_config *cfg, const char *conninfo, rdss_error **err)
 {
+    rdss_error *e = NULL;
     rdss_pg_params params;
-    if (rdss__pg_params_from_conninfo(conninfo, &params, err) != RDSS_OK)
-        return NULL;
-    PGconn *conn = start(cfg, &params, err);
-    if (conn != NULL && PQstatus(conn) == CONNECTION_BAD) {
-        rdss__hand_over(err, classify_failure(conn, attempt_of(conn)));
+    if (rdss__pg_params_from_conninfo(conninfo, &params, &e) != RDSS_OK)
+        return counted(NULL, e, err);
+    PGconn *conn = start(cfg, &params, &e);
+    if (conn == NULL)
+        return counted(NULL, e, err);
+    if (PQstatus(conn) == CONNECTION_BAD) {
+        e = classify_failure(conn, attempt_of(conn));
         PQfinish(conn);
-        return NULL;
+        return counted(NULL, e, err);
     }
-    return conn;
+    return conn; /* counted when the poll ends */
 }
 
 PostgresPollingStatusType rdss_pg_connect_poll(PGconn *conn, rdss_error **err)
@@ -226,15 +251,15 @@ PostgresPollingStatusType rdss_pg_connect_poll(PGconn *conn, rdss_error **err)
         return PGRES_POLLING_FAILED;
     }
     if (rdss__deadline_passed(attempt->deadline)) {
-        rdss__hand_over(err, timeout_error(conn, attempt->timeout_ms));
+        counted(NULL, timeout_error(conn, attempt->timeout_ms), err);
         return PGRES_POLLING_FAILED;
     }
     PostgresPollingStatusType status = PQconnectPoll(conn);
     if (status == PGRES_POLLING_OK) {
         connected(conn);
-        rdss__succeed(err);
+        counted(conn, NULL, err);
     } else if (status == PGRES_POLLING_FAILED) {
-        rdss__hand_over(err, classify_failure(conn, attempt));
+        counted(NULL, classify_failure(conn, attempt), err);
     } else {
         rdss__succeed(err);
     }
@@ -254,6 +279,7 @@ PGconn *rdss_PQconnectdb(const char *conninfo)
     PGconn *conn = NULL;
     if (rdss__pg_params_from_conninfo(conninfo, &params, &e) == RDSS_OK)
         conn = connect_blocking(NULL, &params, 1, &e);
+    rdss__count_result(rdss_error_code(e));
     rdss__set_last_error(e);
     return conn;
 }
@@ -266,6 +292,7 @@ PGconn *rdss_PQconnectdbParams(const char *const *keywords, const char *const *v
     PGconn *conn = NULL;
     if (rdss__pg_params_from_arrays(keywords, values, expand_dbname, &params, &e) == RDSS_OK)
         conn = connect_blocking(NULL, &params, 1, &e);
+    rdss__count_result(rdss_error_code(e));
     rdss__set_last_error(e);
     return conn;
 }

@@ -216,9 +216,28 @@ static int is_refusal(unsigned long error)
     }
 }
 
+/* Keeps what the handshake showed. */
+static void record(SSL *ssl, rdss_probe_facts *facts)
+{
+    facts->tls_version = strdup(SSL_get_version(ssl));
+    facts->cipher = strdup(SSL_get_cipher_name(ssl));
+    STACK_OF(X509) *chain = SSL_get_peer_cert_chain(ssl);
+    facts->chain = chain ? X509_chain_up_ref(chain) : NULL;
+}
+
+void rdss__probe_facts_free(rdss_probe_facts *facts)
+{
+    free(facts->tls_version);
+    free(facts->cipher);
+    sk_X509_pop_free(facts->chain, X509_free);
+    X509_free(facts->anchor);
+    memset(facts, 0, sizeof(*facts));
+    facts->hostname = -1;
+}
+
 static rdss_code handshake_and_verify(int fd, const char *host, const char *verify_name,
                                       const rdss_trust *trust, rdss_deadline deadline,
-                                      X509 **leaf_out, rdss_error **err)
+                                      rdss_probe_facts *facts, rdss_error **err)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
     SSL *ssl = ctx ? SSL_new(ctx) : NULL;
@@ -262,10 +281,17 @@ static rdss_code handshake_and_verify(int fd, const char *host, const char *veri
             code = rdss__fail(err, RDSS_ERR_NETWORK, "the TLS handshake with %s failed: %s", host, detail);
         break;
     }
-    if (code == RDSS_OK)
-        code = rdss__verify_chain(trust, SSL_get_peer_cert_chain(ssl), verify_name, err);
-    if (code == RDSS_OK && leaf_out != NULL)
-        *leaf_out = SSL_get1_peer_certificate(ssl);
+    if (code == RDSS_OK) {
+        X509 *anchor = NULL;
+        code = rdss__verify_chain(trust, SSL_get_peer_cert_chain(ssl), verify_name, &anchor, err);
+        if (facts != NULL) {
+            record(ssl, facts);
+            facts->anchor = anchor;
+            facts->hostname = code == RDSS_OK ? 1 : code == RDSS_ERR_HOSTNAME_MISMATCH ? 0 : -1;
+        } else {
+            X509_free(anchor);
+        }
+    }
     SSL_free(ssl);
     SSL_CTX_free(ctx);
     ERR_clear_error();
@@ -273,11 +299,11 @@ static rdss_code handshake_and_verify(int fd, const char *host, const char *veri
 }
 
 rdss_code rdss__probe(rdss_engine engine, const char *host, int port, const char *verify_name,
-                      const rdss_trust *trust, rdss_deadline deadline, X509 **leaf_out,
+                      const rdss_trust *trust, rdss_deadline deadline, rdss_probe_facts *facts,
                       rdss_error **err)
 {
-    if (leaf_out != NULL)
-        *leaf_out = NULL;
+    if (facts != NULL)
+        facts->hostname = -1;
     struct addrinfo *addresses = NULL;
     rdss_code code = rdss__resolve(host, port, deadline, &addresses, err);
     if (code != RDSS_OK)
@@ -301,7 +327,7 @@ rdss_code rdss__probe(rdss_engine engine, const char *host, int port, const char
     code = engine == RDSS_ENGINE_PG ? pg_request_tls(fd, host, deadline, err)
                                     : mysql_request_tls(fd, host, deadline, err);
     if (code == RDSS_OK)
-        code = handshake_and_verify(fd, host, verify_name, trust, deadline, leaf_out, err);
+        code = handshake_and_verify(fd, host, verify_name, trust, deadline, facts, err);
     close(fd);
     return code == RDSS_OK ? rdss__succeed(err) : code;
 }

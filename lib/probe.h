@@ -11,7 +11,16 @@
 #include "rdssecure/rdssecure.h"
 #include "trust.h"
 
-typedef enum rdss_engine { RDSS_ENGINE_PG, RDSS_ENGINE_MYSQL } rdss_engine;
+/* What a probe saw, for reports and pinning. */
+typedef struct rdss_probe_facts {
+    char *tls_version;     /* NULL before a completed handshake */
+    char *cipher;
+    STACK_OF(X509) *chain; /* what the server presented, leaf first (own references) */
+    X509 *anchor;          /* the trusted root that anchored it, or NULL */
+    int hostname;          /* 1 the name matched, 0 it did not, -1 not checked */
+} rdss_probe_facts;
+
+void rdss__probe_facts_free(rdss_probe_facts *facts);
 
 /* TCP to host:port (a name or an address; each address in turn until one
  * accepts), the engine's pre-TLS step (PostgreSQL: SSLRequest; MySQL: the
@@ -19,10 +28,10 @@ typedef enum rdss_engine { RDSS_ENGINE_PG, RDSS_ENGINE_MYSQL } rdss_engine;
  * TLS, verification against verify_name. Returns the typed verdict: RDSS_OK,
  * or network, timeout, tls_refused, cert_verify, hostname_mismatch (server
  * when a MySQL server sends an error in place of its handshake; internal
- * for local failures). With leaf_out, on RDSS_OK *leaf_out holds a
- * reference to the verified leaf certificate (X509_free it). */
+ * for local failures). With facts (zeroed by the caller), what the
+ * handshake showed, whatever the verdict; free with rdss__probe_facts_free. */
 rdss_code rdss__probe(rdss_engine engine, const char *host, int port, const char *verify_name,
-                      const rdss_trust *trust, rdss_deadline deadline, X509 **leaf_out,
+                      const rdss_trust *trust, rdss_deadline deadline, rdss_probe_facts *facts,
                       rdss_error **err);
 
 #endif

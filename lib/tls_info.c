@@ -12,6 +12,7 @@ struct rdss_tls_info {
     char *peer_subject;
     char *peer_issuer;
     char peer_not_after[RDSS_ISO_TIME_LEN + 1];
+    char chain_not_after[RDSS_ISO_TIME_LEN + 1];
 };
 
 rdss_code rdss__tls_info_from_ssl(const SSL *ssl, rdss_tls_info **out, rdss_error **err)
@@ -30,6 +31,7 @@ rdss_code rdss__tls_info_from_ssl(const SSL *ssl, rdss_tls_info **out, rdss_erro
         info->peer_issuer = rdss__cert_issuer(peer);
         rdss__asn1_time_iso(X509_get0_notAfter(peer), info->peer_not_after);
     }
+    rdss__chain_earliest_not_after(SSL_get_peer_cert_chain(ssl), info->chain_not_after, NULL);
     *out = info;
     return rdss__succeed(err);
 }
@@ -57,6 +59,11 @@ const char *rdss_tls_info_peer_issuer(const rdss_tls_info *info)
 const char *rdss_tls_info_peer_not_after(const rdss_tls_info *info)
 {
     return info && info->peer_not_after[0] ? info->peer_not_after : NULL;
+}
+
+const char *rdss_tls_info_chain_not_after(const rdss_tls_info *info)
+{
+    return info && info->chain_not_after[0] ? info->chain_not_after : NULL;
 }
 
 void rdss_tls_info_free(rdss_tls_info *info)

@@ -292,3 +292,25 @@ static void release_process_trusts(void)
         all[i]->message = NULL;
     }
 }
+
+int rdss__trust_covers_region(const rdss_trust *trust, const char *region)
+{
+    STACK_OF(X509) *certs = rdss__trust_certs(trust);
+    int covered = 0;
+    for (int i = 0; !covered && i < sk_X509_num(certs); i++) {
+        char *cn = rdss__cert_subject_cn(sk_X509_value(certs, i));
+        char found[RDSS_REGION_MAX];
+        covered = cn != NULL && rdss__find_region(cn, found) && strcmp(found, region) == 0;
+        free(cn);
+    }
+    return covered;
+}
+
+int rdss__trust_has_proxy_roots(const rdss_trust *trust)
+{
+    STACK_OF(X509) *certs = rdss__trust_certs(trust);
+    for (int i = 0; i < sk_X509_num(certs); i++)
+        if (strcmp(rdss__rds_ca_family(sk_X509_value(certs, i)), "rds-proxy-amazon-root") == 0)
+            return 1;
+    return 0;
+}

@@ -33,6 +33,11 @@ rdss_code rdss__trust_default(rdss_trust **out, rdss_error **err);
 /* The embedded RDS roots alone, built once per process like the default. */
 rdss_code rdss__trust_embedded(rdss_trust **out, rdss_error **err);
 
+/* Whether some certificate's name carries `region` ("us-east-1"). */
+int rdss__trust_covers_region(const rdss_trust *trust, const char *region);
+/* Whether some certificate is a root RDS Proxy endpoints chain to. */
+int rdss__trust_has_proxy_roots(const rdss_trust *trust);
+
 rdss_trust *rdss__trust_ref(rdss_trust *trust);
 void rdss__trust_unref(rdss_trust *trust);
 

@@ -8,6 +8,7 @@
 #include <openssl/x509v3.h>
 
 #include "certinfo.h"
+#include "endpoint.h"
 #include "error.h"
 
 /* libpq's rule: "*." only as the whole first label, matching one label. */
@@ -90,9 +91,77 @@ static void covered_names(X509 *cert, char *out, size_t size)
     }
 }
 
-rdss_code rdss__verify_chain(const rdss_trust *trust, STACK_OF(X509) *chain, const char *name,
-                             rdss_error **err)
+/* Why the bundle cannot verify an RDS endpoint, when the name says so: no
+ * root for its region, or a Proxy endpoint without the Amazon roots. */
+static void explain_missing_roots(rdss_error *e, const rdss_trust *trust, const char *name)
 {
+    char region[RDSS_REGION_MAX];
+    if (rdss__endpoint_is_proxy(name)) {
+        if (!rdss__trust_has_proxy_roots(trust))
+            rdss__error_append_message(
+                e, ". %s is an RDS Proxy endpoint: its certificate chains to the Amazon roots "
+                   "(Amazon Root CA 1-4, Starfield Services G2), not to the RDS bundle; trust them "
+                   "as well (rdss_config_add_extra_ca_file, --extra-ca; `rdssecure bundle list "
+                   "--proxy` shows the embedded copies)", name);
+    } else if (rdss__endpoint_region(name, region) && !rdss__trust_covers_region(trust, region)) {
+        rdss__error_append_message(
+            e, ". The bundle (%s) has no root for %s, the region %s is in: update it "
+               "(certs/update and rebuild, or download the official global bundle and name it with "
+               "RDSSECURE_CA_BUNDLE, rdss_config_set_bundle_file or --bundle)",
+            rdss__trust_label(trust), region, name);
+    }
+}
+
+/* The certificate's own RDS name, to suggest as verify-name; NULL if none. */
+static char *rds_name_of(X509 *cert)
+{
+    char *found = NULL;
+    GENERAL_NAMES *sans = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+    for (int i = 0; sans != NULL && found == NULL && i < sk_GENERAL_NAME_num(sans); i++) {
+        const GENERAL_NAME *san = sk_GENERAL_NAME_value(sans, i);
+        if (san->type != GEN_DNS)
+            continue;
+        char *dns = strndup((const char *)ASN1_STRING_get0_data(san->d.dNSName),
+                            (size_t)ASN1_STRING_length(san->d.dNSName));
+        if (dns != NULL && rdss__is_rds_name(dns))
+            found = dns;
+        else
+            free(dns);
+    }
+    GENERAL_NAMES_free(sans);
+    if (found == NULL) {
+        char *cn = rdss__cert_subject_cn(cert);
+        if (cn != NULL && rdss__is_rds_name(cn))
+            found = cn;
+        else
+            free(cn);
+    }
+    return found;
+}
+
+/* Asked for an address, a CNAME or a tunnel's end while the certificate is
+ * an RDS one: say how to keep verification (other drivers' users turn it off
+ * here). */
+static void suggest_verify_name(rdss_error *e, X509 *leaf, const char *name)
+{
+    unsigned char ip[16];
+    if (parse_ip(name, ip) == 0 && rdss__is_rds_name(name))
+        return;
+    char *rds_name = rds_name_of(leaf);
+    if (rds_name != NULL)
+        rdss__error_append_message(
+            e, ". Connecting through an address, a CNAME or a tunnel? Keep verification and check "
+               "the certificate against the endpoint's name: --verify-name %s "
+               "(rdss_config_set_verify_name)%s", rds_name,
+            rds_name[0] == '*' ? ", with your endpoint's name in place of the *" : "");
+    free(rds_name);
+}
+
+rdss_code rdss__verify_chain(const rdss_trust *trust, STACK_OF(X509) *chain, const char *name,
+                             X509 **anchor_out, rdss_error **err)
+{
+    if (anchor_out != NULL)
+        *anchor_out = NULL;
     if (chain == NULL || sk_X509_num(chain) == 0)
         return rdss__fail(err, RDSS_ERR_CERT_VERIFY, "the server presented no certificate");
     X509 *leaf = sk_X509_value(chain, 0);
@@ -106,26 +175,33 @@ rdss_code rdss__verify_chain(const rdss_trust *trust, STACK_OF(X509) *chain, con
     int reason = X509_STORE_CTX_get_error(ctx);
     X509 *culprit = X509_STORE_CTX_get_current_cert(ctx);
     char *culprit_subject = culprit ? rdss__cert_subject(culprit) : NULL;
+    STACK_OF(X509) *path = verified ? X509_STORE_CTX_get0_chain(ctx) : NULL;
+    if (anchor_out != NULL && path != NULL && sk_X509_num(path) > 0) {
+        *anchor_out = sk_X509_value(path, sk_X509_num(path) - 1);
+        X509_up_ref(*anchor_out);
+    }
     X509_STORE_CTX_free(ctx);
+    char chain_end[RDSS_ISO_TIME_LEN + 1] = "";
+    rdss__chain_earliest_not_after(chain, chain_end, NULL);
+    rdss_error *e = NULL;
     if (!verified) {
-        rdss_error *e = rdss__error_new(
+        e = rdss__error_new(
             RDSS_ERR_CERT_VERIFY,
             "the server's certificate chain does not verify against the trusted bundle (%s): %s%s%s",
             rdss__trust_label(trust), X509_verify_cert_error_string(reason),
             culprit_subject ? "; certificate: " : "", culprit_subject ? culprit_subject : "");
-        free(culprit_subject);
-        rdss__error_set_cert_of(e, leaf);
-        return rdss__hand_over(err, e);
-    }
-    free(culprit_subject);
-    if (!rdss__cert_matches_name(leaf, name)) {
+        explain_missing_roots(e, trust, name);
+    } else if (!rdss__cert_matches_name(leaf, name)) {
         char names[1024];
         covered_names(leaf, names, sizeof(names));
-        rdss_error *e = rdss__error_new(RDSS_ERR_HOSTNAME_MISMATCH,
-                                        "the server's certificate does not cover \"%s\"; it covers: %s",
-                                        name, names);
-        rdss__error_set_cert_of(e, leaf);
-        return rdss__hand_over(err, e);
+        e = rdss__error_new(RDSS_ERR_HOSTNAME_MISMATCH,
+                            "the server's certificate does not cover \"%s\"; it covers: %s", name, names);
+        suggest_verify_name(e, leaf, name);
     }
-    return rdss__succeed(err);
+    free(culprit_subject);
+    if (e == NULL)
+        return rdss__succeed(err);
+    rdss__error_set_cert_of(e, leaf);
+    rdss__error_set_chain_not_after(e, chain_end[0] ? chain_end : NULL);
+    return rdss__hand_over(err, e);
 }

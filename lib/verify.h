@@ -10,11 +10,16 @@
 #include "trust.h"
 
 /* `chain` is what the server presented, leaf first. RDSS_OK, or
- * RDSS_ERR_CERT_VERIFY with OpenSSL's reason, or RDSS_ERR_HOSTNAME_MISMATCH
- * naming the names the certificate covers; the error carries the leaf's
- * subject, issuer and not_after. `name` is a DNS name or an IP literal. */
+ * RDSS_ERR_CERT_VERIFY with OpenSSL's reason (and, for an RDS endpoint name,
+ * the region or Proxy roots the bundle lacks), or RDSS_ERR_HOSTNAME_MISMATCH
+ * naming the names the certificate covers (and suggesting a verify-name when
+ * an address or a non-RDS name meets an RDS certificate); the error carries
+ * the leaf's subject, issuer and not_after and the chain's earliest expiry.
+ * `name` is a DNS name or an IP literal. With anchor_out, once the chain
+ * verifies *anchor_out holds a reference to the trusted root that anchored it
+ * (X509_free it), whatever the name check says. */
 rdss_code rdss__verify_chain(const rdss_trust *trust, STACK_OF(X509) *chain, const char *name,
-                             rdss_error **err);
+                             X509 **anchor_out, rdss_error **err);
 
 /* Whether the certificate covers `name` (DNS name or IP literal), the way
  * libpq's verify-full decides: SANs when there are any, otherwise the CN;

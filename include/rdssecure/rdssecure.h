@@ -88,6 +88,9 @@ RDSS_API const char *rdss_error_driver_message(const rdss_error *err);
 RDSS_API const char *rdss_error_cert_subject(const rdss_error *err);
 RDSS_API const char *rdss_error_cert_issuer(const rdss_error *err);
 RDSS_API const char *rdss_error_cert_not_after(const rdss_error *err);
+/* The earliest expiry (ISO 8601 UTC) of the chain the server presented, when
+ * the TLS handshake got that far: the date a rotation has to beat. */
+RDSS_API const char *rdss_error_chain_not_after(const rdss_error *err);
 
 /* Frees an error object. NULL is allowed. */
 RDSS_API void rdss_error_free(rdss_error *err);
@@ -109,6 +112,8 @@ RDSS_API const char *rdss_tls_info_cipher(const rdss_tls_info *info);
 RDSS_API const char *rdss_tls_info_peer_subject(const rdss_tls_info *info);
 RDSS_API const char *rdss_tls_info_peer_issuer(const rdss_tls_info *info);
 RDSS_API const char *rdss_tls_info_peer_not_after(const rdss_tls_info *info);
+/* The earliest not_after (ISO 8601) of the whole chain the server presented. */
+RDSS_API const char *rdss_tls_info_chain_not_after(const rdss_tls_info *info);
 RDSS_API void rdss_tls_info_free(rdss_tls_info *info);
 
 /* ------------------------------------------------------------------------
@@ -190,6 +195,17 @@ RDSS_API rdss_code rdss_config_set_verify_name(rdss_config *cfg, const char *nam
 /* The verify-name, or NULL when none is set. */
 RDSS_API const char *rdss_config_verify_name(const rdss_config *cfg);
 
+/* Certificate expiry warnings. A connect whose presented chain expires
+ * within `days` (default RDSS_DEFAULT_WARNING_DAYS; 0 turns warnings off)
+ * calls `log` (when not NULL) once per process per endpoint (host:port),
+ * from the connecting thread, with a one-line message; probes report the
+ * same horizon as rdss_probe_report_expiry_warning(). */
+#define RDSS_DEFAULT_WARNING_DAYS 30
+typedef void (*rdss_log_fn)(void *user, const char *message);
+RDSS_API rdss_code rdss_config_set_expiry_warning(rdss_config *cfg, long days, rdss_log_fn log,
+                                                  void *user, rdss_error **err);
+RDSS_API long rdss_config_expiry_warning_days(const rdss_config *cfg);
+
 /* Resolves the trust this config will give the drivers (loading the
  * embedded bundle or RDSSECURE_CA_BUNDLE if that has not happened yet in this
  * process), so that a bad bundle is reported before the first connect.
@@ -263,6 +279,71 @@ RDSS_API size_t rdss_bundle_entry_line(const rdss_bundle *bundle, size_t index);
  * as "expired", "not yet valid", "not a CA certificate", "not self-signed",
  * "malformed PEM block". Static string. */
 RDSS_API const char *rdss_bundle_entry_problem(const rdss_bundle *bundle, size_t index);
+
+/* ------------------------------------------------------------------------
+ * Counters for monitoring: per process, every connect (PostgreSQL and MySQL,
+ * all forms) that reached a result, and how many ended in each typed error
+ * (RDSS_OK: connected). Thread-safe; a burst of cert_verify after a CA
+ * rotation is the signal to watch.
+ * ------------------------------------------------------------------------ */
+RDSS_API unsigned long long rdss_stats_attempts(void);
+RDSS_API unsigned long long rdss_stats_results(int code);
+RDSS_API void rdss_stats_reset(void);
+
+/* ------------------------------------------------------------------------
+ * Probe: the engine's pre-TLS step, the TLS handshake and verification with
+ * no credentials, then close. "Will this still connect after a rotation?"
+ * ------------------------------------------------------------------------ */
+typedef enum rdss_engine { RDSS_ENGINE_PG = 0, RDSS_ENGINE_MYSQL = 1 } rdss_engine;
+
+typedef struct rdss_probe_report rdss_probe_report;
+
+/* Probes host:port (port 0: 5432 or 3306) with the config's trust, deadline
+ * and verify-name (cfg NULL: the defaults). Returns the typed verdict, as a
+ * connect would type it (never auth or server: nothing is sent that could
+ * be refused), with the error in *err. *report (free it with
+ * rdss_probe_report_free) holds what was seen, whatever the verdict; NULL
+ * only for RDSS_ERR_INVALID_ARGUMENT or out of memory. */
+RDSS_API rdss_code rdss_probe(const rdss_config *cfg, rdss_engine engine, const char *host,
+                              int port, rdss_probe_report **report, rdss_error **err);
+
+RDSS_API rdss_code rdss_probe_report_code(const rdss_probe_report *report);
+RDSS_API const char *rdss_probe_report_host(const rdss_probe_report *report);
+RDSS_API int rdss_probe_report_port(const rdss_probe_report *report);
+/* The name the certificate was checked against (verify-name or host). */
+RDSS_API const char *rdss_probe_report_verify_name(const rdss_probe_report *report);
+/* NULL when the handshake did not complete. */
+RDSS_API const char *rdss_probe_report_tls_version(const rdss_probe_report *report);
+RDSS_API const char *rdss_probe_report_cipher(const rdss_probe_report *report);
+/* The certificates the server presented, leaf first (0 when none). */
+RDSS_API size_t rdss_probe_report_chain_length(const rdss_probe_report *report);
+RDSS_API const char *rdss_probe_report_cert_subject(const rdss_probe_report *report, size_t index);
+RDSS_API const char *rdss_probe_report_cert_issuer(const rdss_probe_report *report, size_t index);
+RDSS_API const char *rdss_probe_report_cert_not_before(const rdss_probe_report *report, size_t index);
+RDSS_API const char *rdss_probe_report_cert_not_after(const rdss_probe_report *report, size_t index);
+RDSS_API const char *rdss_probe_report_cert_sha256(const rdss_probe_report *report, size_t index);
+/* The leaf's subject alternative names ("DNS:..." and "IP:..."). */
+RDSS_API size_t rdss_probe_report_leaf_san_count(const rdss_probe_report *report);
+RDSS_API const char *rdss_probe_report_leaf_san(const rdss_probe_report *report, size_t index);
+/* The trusted root that anchored the chain (NULL when it did not verify),
+ * its not_after, and its family: "rds-ca-rsa2048-g1", "rds-ca-rsa4096-g1",
+ * "rds-ca-ecc384-g1", "rds-proxy-amazon-root" or "not-rds". */
+RDSS_API const char *rdss_probe_report_anchor_subject(const rdss_probe_report *report);
+RDSS_API const char *rdss_probe_report_anchor_not_after(const rdss_probe_report *report);
+RDSS_API const char *rdss_probe_report_anchor_family(const rdss_probe_report *report);
+/* 1 the certificate covers the name, 0 it does not, -1 not checked (the
+ * chain did not verify, or no handshake). */
+RDSS_API int rdss_probe_report_hostname_verified(const rdss_probe_report *report);
+/* The earliest not_after among the presented chain and its anchor, and the
+ * days from now until then, counting a started day (a certificate expiring
+ * in 9 days and 1 hour: 10; negative once passed); NULL and
+ * RDSS_DAYS_UNKNOWN without a handshake. */
+#define RDSS_DAYS_UNKNOWN (-2147483647L - 1)
+RDSS_API const char *rdss_probe_report_earliest_not_after(const rdss_probe_report *report);
+RDSS_API long rdss_probe_report_days_until_expiry(const rdss_probe_report *report);
+/* 1 when that is within the config's warning horizon (or already passed). */
+RDSS_API int rdss_probe_report_expiry_warning(const rdss_probe_report *report);
+RDSS_API void rdss_probe_report_free(rdss_probe_report *report);
 
 #ifdef __cplusplus
 }

@@ -7,65 +7,6 @@
 #include "cli.h"
 #include "connect.h"
 
-static int parse_options(int argc, char **argv, connect_request *req, const cli_options *opts)
-{
-    for (int i = 0; i < argc; i++) {
-        const char *arg = argv[i];
-        const char *value = i + 1 < argc ? argv[i + 1] : NULL;
-        int takes_value = strcmp(arg, "--bundle") == 0 || strcmp(arg, "--extra-ca") == 0 ||
-                          strcmp(arg, "--timeout-ms") == 0 || strcmp(arg, "--verify-name") == 0 ||
-                          strcmp(arg, "--query") == 0;
-        if (takes_value && value == NULL)
-            return cli_usage_error(opts, "connect: %s needs a value", arg);
-        if (strcmp(arg, "--bundle") == 0)
-            req->bundle = value;
-        else if (strcmp(arg, "--extra-ca") == 0)
-            req->extra_ca = value;
-        else if (strcmp(arg, "--verify-name") == 0)
-            req->verify_name = value;
-        else if (strcmp(arg, "--query") == 0)
-            req->query = value;
-        else if (strcmp(arg, "--timeout-ms") == 0) {
-            char *end = NULL;
-            req->timeout_ms = strtol(value, &end, 10);
-            if (*value == '\0' || *end != '\0' || req->timeout_ms <= 0)
-                return cli_usage_error(opts, "connect: --timeout-ms takes a positive number of milliseconds");
-        } else if (arg[0] == '-' && arg[1] != '\0')
-            return cli_usage_error(opts, "connect: unknown option '%s'", arg);
-        else if (req->target == NULL) {
-            req->target = arg;
-            continue;
-        } else
-            return cli_usage_error(opts, "connect: more than one TARGET given");
-        i++; /* the value */
-    }
-    if (req->target == NULL)
-        return cli_usage_error(opts, "connect: no TARGET given");
-    return 0;
-}
-
-/* The config the options describe; NULL with the error reported. */
-static rdss_config *make_config(const connect_request *req, rdss_error **err)
-{
-    rdss_config *cfg = rdss_config_new();
-    if (cfg == NULL)
-        return NULL;
-    rdss_code code = RDSS_OK;
-    if (req->bundle != NULL)
-        code = rdss_config_set_bundle_file(cfg, req->bundle, err);
-    if (code == RDSS_OK && req->extra_ca != NULL)
-        code = rdss_config_add_extra_ca_file(cfg, req->extra_ca, err);
-    if (code == RDSS_OK && req->timeout_ms > 0)
-        code = rdss_config_set_timeout_ms(cfg, req->timeout_ms, err);
-    if (code == RDSS_OK && req->verify_name != NULL)
-        code = rdss_config_set_verify_name(cfg, req->verify_name, err);
-    if (code != RDSS_OK) {
-        rdss_config_free(cfg);
-        return NULL;
-    }
-    return cfg;
-}
-
 static int report(const connect_request *req, const connect_result *res, const cli_options *opts)
 {
     rdss_code code = res->error ? rdss_error_code(res->error) : res->code;
@@ -147,11 +88,11 @@ int cmd_connect(int argc, char **argv, const cli_options *opts)
 #endif
     if (engine == NULL)
         return cli_usage_error(opts, "connect: unknown or unsupported engine '%s'", argv[0]);
-    int status = parse_options(argc - 1, argv + 1, &req, opts);
+    int status = parse_target_options("connect", 1, argc - 1, argv + 1, &req, opts);
     if (status != 0)
         return status;
     connect_result res = {0};
-    rdss_config *cfg = make_config(&req, &res.error);
+    rdss_config *cfg = config_for(&req, &res.error);
     if (cfg != NULL)
         engine(cfg, &req, &res);
     else if (res.error == NULL)

@@ -5,6 +5,8 @@
 #include <cjson/cJSON.h>
 #include <rdssecure/rdssecure.h>
 
+#include "cli.h"
+
 typedef struct connect_request {
     const char *engine;
     const char *target;
@@ -25,6 +27,14 @@ typedef struct connect_result {
     char driver_message[512]; /* a failed query's message */
     cJSON *rows;        /* --query: an array of rows, each an array of strings or null */
 } connect_result;
+
+/* Parses TARGET and --bundle, --extra-ca, --timeout-ms, --verify-name (and
+ * --query when with_query) into req; 0, or the usage error's exit status. */
+int parse_target_options(const char *command, int with_query, int argc, char **argv,
+                         connect_request *req, const cli_options *opts);
+
+/* The config the options describe; NULL with the error in *err. */
+rdss_config *config_for(const connect_request *req, rdss_error **err);
 
 /* After a verified connect: res->tls from the engine's tls_info, the message. */
 void connect_result_connected(connect_result *res);

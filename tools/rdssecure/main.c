@@ -19,6 +19,9 @@ static void print_help(void)
            "      --timeout-ms N           deadline for the whole connect\n"
            "      --verify-name NAME       verify the certificate against NAME (tunnels)\n"
            "      --query SQL              run SQL once connected and print the rows\n"
+           "  probe pg|mysql HOST[:PORT] [--bundle FILE] [--extra-ca FILE] [--verify-name NAME]\n"
+           "        [--timeout-ms N]       TLS handshake and verification, no credentials: the\n"
+           "                               chain, its anchor and RDS CA family, days to expiry\n"
            "  bundle list [FILE] [--proxy] list the certificates of the embedded RDS bundle\n"
            "                               (--proxy: the embedded RDS Proxy roots), or of FILE\n"
            "  bundle verify [FILE] [--proxy]\n"
@@ -89,5 +92,7 @@ int main(int argc, char **argv)
         return cmd_bundle(count - 1, args + 1, &opts);
     if (strcmp(args[0], "connect") == 0)
         return cmd_connect(count - 1, args + 1, &opts);
+    if (strcmp(args[0], "probe") == 0)
+        return cmd_probe(count - 1, args + 1, &opts);
     return cli_usage_error(&opts, "unknown command '%s'", args[0]);
 }

@@ -1,0 +1,19 @@
+/* What an RDS endpoint name says about itself: its region, whether it is an
+ * RDS Proxy. Used to explain verification failures. */
+#ifndef RDSS_LIB_ENDPOINT_H
+#define RDSS_LIB_ENDPOINT_H
+
+#include "certinfo.h"
+
+/* Whether `name` is under rds.amazonaws.com or rds.amazonaws.com.cn. */
+int rdss__is_rds_name(const char *name);
+
+/* The region an RDS endpoint name carries ("db.abc.us-east-1.rds.amazonaws.com"
+ * -> "us-east-1", "x.rds.cn-north-1.amazonaws.com.cn" -> "cn-north-1");
+ * 0 when `name` is not an RDS name or names no region. */
+int rdss__endpoint_region(const char *name, char out[RDSS_REGION_MAX]);
+
+/* Whether an RDS name is an RDS Proxy endpoint (".proxy-" in it). */
+int rdss__endpoint_is_proxy(const char *name);
+
+#endif
