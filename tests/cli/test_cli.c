@@ -92,6 +92,76 @@ static void bundle_verify_names_each_bad_entry_and_fails(void **state)
     tc_rmdir_all(dir);
 }
 
+static void bundle_expiry_fails_within_the_horizon_only(void **state)
+{
+    (void)state;
+    char *dir = tc_tmpdir();
+    tc_cert lasting = tc_make("Amazon RDS us-east-1 Root CA RSA4096 G1", 1, -1, 3650, NULL);
+    tc_cert soon = tc_make("Amazon RDS eu-west-1 Root CA RSA2048 G1", 1, -1, 30, NULL);
+    char *pem = tc_pem((tc_cert[]){lasting, soon}, 2);
+    char *path = tc_write(dir, "bundle.pem", pem, strlen(pem), 0644);
+    char args[1024];
+    snprintf(args, sizeof(args), "bundle expiry --within 60 '%s' --json", path);
+    run_result r = run(args);
+    assert_int_equal(r.status, 10 + RDSS_ERR_BUNDLE);
+    cJSON *json = parse_one_object(r.out);
+    cJSON *expiring = cJSON_GetObjectItem(json, "expiring");
+    assert_int_equal(cJSON_GetArraySize(expiring), 1);
+    assert_string_equal(string_field(cJSON_GetArrayItem(expiring, 0), "subject_cn"),
+                        "Amazon RDS eu-west-1 Root CA RSA2048 G1");
+    cJSON_Delete(json);
+    free(r.out);
+    snprintf(args, sizeof(args), "bundle expiry --within 10 --bundle '%s'", path);
+    r = run(args);
+    assert_int_equal(r.status, 0);
+    free(r.out);
+    /* the active bundle may come from RDSSECURE_CA_BUNDLE */
+    setenv("RDSSECURE_CA_BUNDLE", path, 1);
+    r = run("bundle expiry --within 60");
+    assert_int_equal(r.status, 10 + RDSS_ERR_BUNDLE);
+    assert_non_null(strstr(r.out, "eu-west-1"));
+    free(r.out);
+    r = run("bundle regions --json");
+    assert_int_equal(r.status, 0);
+    json = parse_one_object(r.out);
+    assert_string_equal(string_field(json, "source"), path);
+    cJSON *regions = cJSON_GetObjectItem(json, "regions");
+    assert_int_equal(cJSON_GetArraySize(regions), 2);
+    assert_string_equal(string_field(cJSON_GetArrayItem(regions, 0), "region"), "eu-west-1");
+    cJSON_Delete(json);
+    free(r.out);
+    unsetenv("RDSSECURE_CA_BUNDLE");
+    free(path);
+    free(pem);
+    tc_cert_free(&lasting);
+    tc_cert_free(&soon);
+    tc_rmdir_all(dir);
+}
+
+static void bundle_regions_of_the_embedded_bundle(void **state)
+{
+    (void)state;
+    run_result r = run("bundle regions --json");
+    assert_int_equal(r.status, 0);
+    cJSON *json = parse_one_object(r.out);
+    assert_string_equal(string_field(json, "source"), "embedded");
+    assert_true(cJSON_GetObjectItem(json, "region_count")->valueint >= 27);
+    const cJSON *entry;
+    int us_east_1 = 0;
+    cJSON_ArrayForEach(entry, cJSON_GetObjectItem(json, "regions")) {
+        if (strcmp(string_field(entry, "region"), "us-east-1") != 0)
+            continue;
+        us_east_1 = 1; /* all three RDS key types */
+        assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(entry, "key_types")), 3);
+    }
+    assert_true(us_east_1);
+    cJSON_Delete(json);
+    free(r.out);
+    r = run("bundle expiry --json");
+    assert_int_equal(r.status, 2); /* --within is required */
+    free(r.out);
+}
+
 static void a_missing_file_is_a_bundle_error(void **state)
 {
     (void)state;
@@ -153,6 +223,8 @@ int main(void)
         cmocka_unit_test(bundle_verify_accepts_the_embedded_bundle),
         cmocka_unit_test(bundle_list_shows_every_regional_root),
         cmocka_unit_test(bundle_verify_names_each_bad_entry_and_fails),
+        cmocka_unit_test(bundle_expiry_fails_within_the_horizon_only),
+        cmocka_unit_test(bundle_regions_of_the_embedded_bundle),
         cmocka_unit_test(a_missing_file_is_a_bundle_error),
         cmocka_unit_test(usage_errors_exit_2_with_json_too),
         cmocka_unit_test(help_lists_a_distinct_exit_status_per_typed_error),

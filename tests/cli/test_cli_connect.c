@@ -115,12 +115,21 @@ static void usage_errors(void **state)
     }
 }
 
+static void probe_reports_the_chain(void **state)
+{
+    (void)state;
+    char root[512];
+    snprintf(root, sizeof(root), "%s", testenv_pki("root.pem"));
+    cli_check_probe(RDSS_CLI_PATH, "pg", atoi(PG("PG_PORT")), root, testenv_pki("untrusted-root.pem"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_good_server_reports_every_contract_field),
         cmocka_unit_test(each_broken_case_has_its_name_and_exit_status),
         cmocka_unit_test(a_blackhole_is_a_timeout),
+        cmocka_unit_test(probe_reports_the_chain),
         cmocka_unit_test(usage_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -61,3 +61,37 @@ void cli_assert_connect_report(const cJSON *json, const char *host, int port)
     cJSON *rows = cJSON_GetObjectItem(json, "rows");
     assert_string_equal(cJSON_GetArrayItem(cJSON_GetArrayItem(rows, 0), 0)->valuestring, "42");
 }
+
+void cli_check_probe(const char *cli_path, const char *engine, int port, const char *root,
+                     const char *untrusted_root)
+{
+    char args[1024];
+    const char *rds_name = "db1.abc123xyz.us-east-1.rds.amazonaws.com";
+    snprintf(args, sizeof(args), "probe %s 127.0.0.1:%d --bundle '%s' --verify-name %s --json", engine,
+             port, root, rds_name);
+    run_result r = cli_run(cli_path, args);
+    assert_int_equal(r.status, 0);
+    cJSON *json = cli_parse_one_object(r.out);
+    free(r.out);
+    assert_string_equal(cli_string_field(json, "error"), "ok");
+    assert_string_equal(cli_string_field(json, "engine"), engine);
+    assert_int_equal(cJSON_GetObjectItem(json, "port")->valueint, port);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(json, "chain")), 2);
+    const cJSON *anchor = cJSON_GetObjectItem(json, "anchor");
+    assert_string_equal(cli_string_field(anchor, "family"), "rds-ca-rsa2048-g1");
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(json, "hostname_verified")));
+    assert_true(cJSON_GetObjectItem(json, "days_until_expiry")->valueint > 800);
+    assert_true(cJSON_IsFalse(cJSON_GetObjectItem(json, "expiry_warning")));
+    assert_non_null(strstr(cli_string_field(json, "peer_subject"), rds_name));
+    cJSON_Delete(json);
+    snprintf(args, sizeof(args), "probe %s 127.0.0.1:%d --bundle '%s' --verify-name %s --json", engine,
+             port, untrusted_root, rds_name);
+    r = cli_run(cli_path, args);
+    assert_int_equal(r.status, 11); /* 10 + cert_verify */
+    json = cli_parse_one_object(r.out);
+    free(r.out);
+    assert_string_equal(cli_string_field(json, "error"), "cert_verify");
+    assert_non_null(strstr(cli_string_field(json, "message"), "no root for us-east-1"));
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(json, "anchor")));
+    cJSON_Delete(json);
+}

@@ -22,4 +22,10 @@ const char *cli_string_field(const cJSON *json, const char *name);
  * against a test-PKI server at host:port; the test fails otherwise. */
 void cli_assert_connect_report(const cJSON *json, const char *host, int port);
 
+/* `rdssecure probe ENGINE 127.0.0.1:PORT` against a test-PKI server: with
+ * the test root, the whole report; with the untrusted root, cert_verify
+ * naming the missing region. The test fails otherwise. */
+void cli_check_probe(const char *cli_path, const char *engine, int port, const char *root,
+                     const char *untrusted_root);
+
 #endif
