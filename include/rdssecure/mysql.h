@@ -106,6 +106,11 @@ RDSS_API void rdss_mysql_attempt_free(rdss_mysql_attempt *attempt);
  * certificate), or RDSS_ERR_INVALID_ARGUMENT when it is not using TLS. */
 RDSS_API rdss_code rdss_mysql_tls_info(MYSQL *mysql, rdss_tls_info **out, rdss_error **err);
 
+/* The enforcement audit of a connected MYSQL: require_secure_transport
+ * (MySQL 5.7+, MariaDB 10.5.2+; else "unknown"), plus the session's
+ * Ssl_version and Ssl_cipher. Runs a few read-only queries. */
+RDSS_API rdss_code rdss_mysql_audit(MYSQL *mysql, rdss_audit **out, rdss_error **err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -67,6 +67,12 @@ RDSS_API PGconn *rdss_PQconnectdbParams(const char *const *keywords, const char 
  * certificate), or RDSS_ERR_INVALID_ARGUMENT when it is not using TLS. */
 RDSS_API rdss_code rdss_pg_tls_info(const PGconn *conn, rdss_tls_info **out, rdss_error **err);
 
+/* The enforcement audit of a connected PGconn: rds.force_ssl when the
+ * server has it (RDS), otherwise ssl and the pg_hba.conf rules when this user
+ * may read pg_hba_file_rules (else "unknown", saying so); plus the session's
+ * TLS from pg_stat_ssl. Runs a few read-only queries. */
+RDSS_API rdss_code rdss_pg_audit(PGconn *conn, rdss_audit **out, rdss_error **err);
+
 #ifdef __cplusplus
 }
 #endif

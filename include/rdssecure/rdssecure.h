@@ -291,6 +291,27 @@ RDSS_API unsigned long long rdss_stats_results(int code);
 RDSS_API void rdss_stats_reset(void);
 
 /* ------------------------------------------------------------------------
+ * Enforcement audit (rdss_pg_audit(), rdss_mysql_audit()): over a verified
+ * connection, does the server itself refuse clients without TLS?
+ * ------------------------------------------------------------------------ */
+typedef struct rdss_audit rdss_audit;
+
+/* "yes" (plaintext clients are refused), "no" (they are accepted) or
+ * "unknown" (the server does not say; see the reason). */
+RDSS_API const char *rdss_audit_enforced(const rdss_audit *audit);
+/* What that was decided from, e.g. "rds.force_ssl = 1",
+ * "require_secure_transport = OFF", "pg_hba.conf line 3: host all all
+ * 0.0.0.0/0 scram-sha-256". */
+RDSS_API const char *rdss_audit_evidence(const rdss_audit *audit);
+/* Why it is unknown, or what to turn on when it is "no"; NULL for "yes". */
+RDSS_API const char *rdss_audit_reason(const rdss_audit *audit);
+/* The session's TLS as the server reports it (pg_stat_ssl, Ssl_version and
+ * Ssl_cipher). */
+RDSS_API const char *rdss_audit_server_tls_version(const rdss_audit *audit);
+RDSS_API const char *rdss_audit_server_cipher(const rdss_audit *audit);
+RDSS_API void rdss_audit_free(rdss_audit *audit);
+
+/* ------------------------------------------------------------------------
  * Probe: the engine's pre-TLS step, the TLS handshake and verification with
  * no credentials, then close. "Will this still connect after a rotation?"
  * ------------------------------------------------------------------------ */

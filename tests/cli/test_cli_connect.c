@@ -123,6 +123,27 @@ static void probe_reports_the_chain(void **state)
     cli_check_probe(RDSS_CLI_PATH, "pg", atoi(PG("PG_PORT")), root, testenv_pki("untrusted-root.pem"));
 }
 
+static void audit_reports_what_the_server_enforces(void **state)
+{
+    (void)state;
+    char args[1200];
+    snprintf(args, sizeof(args),
+             "audit pg 'host=127.0.0.1 port=%s user=%s password=%s dbname=%s' --bundle '%s' --json",
+             PG("PG_PORT"), PG("PG_USER"), PG("PG_PASSWORD"), PG("PG_DATABASE"), testenv_pki("root.pem"));
+    run_result r = cli_run(RDSS_CLI_PATH, args);
+    assert_int_equal(r.status, 0);
+    cJSON *json = cli_parse_one_object(r.out);
+    free(r.out);
+    assert_string_equal(cli_string_field(json, "enforced"), "yes"); /* only hostssl lines */
+    assert_non_null(strstr(cli_string_field(json, "evidence"), "hostssl"));
+    assert_int_equal(strncmp(cli_string_field(json, "server_tls_version"), "TLSv1.", 6), 0);
+    cJSON_Delete(json);
+    /* audit takes no --query */
+    r = cli_run(RDSS_CLI_PATH, "audit pg 'host=x' --query 'SELECT 1' --json");
+    assert_int_equal(r.status, 2);
+    free(r.out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -130,6 +151,7 @@ int main(void)
         cmocka_unit_test(each_broken_case_has_its_name_and_exit_status),
         cmocka_unit_test(a_blackhole_is_a_timeout),
         cmocka_unit_test(probe_reports_the_chain),
+        cmocka_unit_test(audit_reports_what_the_server_enforces),
         cmocka_unit_test(usage_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -118,6 +118,25 @@ static void probe_reports_the_chain(void **state)
     cli_check_probe(RDSS_CLI_PATH, "mysql", atoi(MY("MY_PORT")), root, testenv_pki("untrusted-root.pem"));
 }
 
+static void audit_reports_what_the_server_enforces(void **state)
+{
+    (void)state;
+    char options[600];
+    snprintf(options, sizeof(options), "--bundle '%s'", testenv_pki("root.pem"));
+    char args[1200];
+    snprintf(args, sizeof(args), "audit mysql '%s' %s --json", uri("127.0.0.1", NULL, NULL, NULL), options);
+    run_result r = cli_run(RDSS_CLI_PATH, args);
+    assert_int_equal(r.status, 0);
+    cJSON *json = cli_parse_one_object(r.out);
+    free(r.out);
+    assert_string_equal(cli_string_field(json, "error"), "ok");
+    assert_string_equal(cli_string_field(json, "enforced"), "no"); /* the fixture allows plaintext */
+    assert_string_equal(cli_string_field(json, "evidence"), "require_secure_transport = OFF");
+    assert_int_equal(strncmp(cli_string_field(json, "server_tls_version"), "TLSv1.", 6), 0);
+    assert_non_null(cli_string_field(json, "server_cipher"));
+    cJSON_Delete(json);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -125,6 +144,7 @@ int main(void)
         cmocka_unit_test(each_broken_case_has_its_name_and_exit_status),
         cmocka_unit_test(a_blackhole_is_a_timeout),
         cmocka_unit_test(probe_reports_the_chain),
+        cmocka_unit_test(audit_reports_what_the_server_enforces),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -35,5 +35,6 @@ void cli_json_add_string(cJSON *object, const char *name, const char *value);
 int cmd_bundle(int argc, char **argv, const cli_options *opts);
 int cmd_connect(int argc, char **argv, const cli_options *opts);
 int cmd_probe(int argc, char **argv, const cli_options *opts);
+int cmd_audit(int argc, char **argv, const cli_options *opts);
 
 #endif

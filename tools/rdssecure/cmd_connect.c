@@ -39,6 +39,13 @@ static int report(const connect_request *req, const connect_result *res, const c
         }
         if (res->rows != NULL)
             cJSON_AddItemReferenceToObject(out, "rows", res->rows);
+        if (res->audit != NULL) {
+            cli_json_add_string(out, "enforced", rdss_audit_enforced(res->audit));
+            cli_json_add_string(out, "evidence", rdss_audit_evidence(res->audit));
+            cli_json_add_string(out, "reason", rdss_audit_reason(res->audit));
+            cli_json_add_string(out, "server_tls_version", rdss_audit_server_tls_version(res->audit));
+            cli_json_add_string(out, "server_cipher", rdss_audit_server_cipher(res->audit));
+        }
         cli_print_json(out);
     } else if (code != RDSS_OK) {
         fprintf(stderr, "rdssecure: %s: %s\n", rdss_error_name(code), message);
@@ -50,6 +57,15 @@ static int report(const connect_request *req, const connect_result *res, const c
             printf("  server certificate: %s\n  issued by: %s\n  valid until: %s\n",
                    rdss_tls_info_peer_subject(res->tls), rdss_tls_info_peer_issuer(res->tls),
                    rdss_tls_info_peer_not_after(res->tls));
+        if (res->audit != NULL) {
+            printf("TLS enforced by the server: %s (%s)\n", rdss_audit_enforced(res->audit),
+                   rdss_audit_evidence(res->audit));
+            if (rdss_audit_reason(res->audit) != NULL)
+                printf("  %s\n", rdss_audit_reason(res->audit));
+            printf("  the server sees this session as %s, %s\n",
+                   rdss_audit_server_tls_version(res->audit) ? rdss_audit_server_tls_version(res->audit) : "?",
+                   rdss_audit_server_cipher(res->audit) ? rdss_audit_server_cipher(res->audit) : "?");
+        }
         const cJSON *row;
         cJSON_ArrayForEach(row, res->rows)
         {
@@ -72,11 +88,12 @@ void connect_result_connected(connect_result *res)
              rdss_tls_info_version(res->tls) ? rdss_tls_info_version(res->tls) : "TLS");
 }
 
-int cmd_connect(int argc, char **argv, const cli_options *opts)
+/* connect, or audit (connect, then ask the server whether it enforces TLS). */
+static int connect_or_audit(const char *command, int argc, char **argv, const cli_options *opts)
 {
     if (argc < 1)
-        return cli_usage_error(opts, "connect: expected 'pg' or 'mysql'");
-    connect_request req = {.engine = argv[0]};
+        return cli_usage_error(opts, "%s: expected 'pg' or 'mysql'", command);
+    connect_request req = {.engine = argv[0], .audit = strcmp(command, "audit") == 0};
     int (*engine)(const rdss_config *, const connect_request *, connect_result *) = NULL;
 #ifdef RDSSECURE_CLI_WITH_POSTGRES
     if (strcmp(argv[0], "pg") == 0)
@@ -87,8 +104,8 @@ int cmd_connect(int argc, char **argv, const cli_options *opts)
         engine = connect_mysql;
 #endif
     if (engine == NULL)
-        return cli_usage_error(opts, "connect: unknown or unsupported engine '%s'", argv[0]);
-    int status = parse_target_options("connect", 1, argc - 1, argv + 1, &req, opts);
+        return cli_usage_error(opts, "%s: unknown or unsupported engine '%s'", command, argv[0]);
+    int status = parse_target_options(command, !req.audit, argc - 1, argv + 1, &req, opts);
     if (status != 0)
         return status;
     connect_result res = {0};
@@ -101,7 +118,18 @@ int cmd_connect(int argc, char **argv, const cli_options *opts)
     rdss_config_free(cfg);
     rdss_error_free(res.error);
     rdss_tls_info_free(res.tls);
+    rdss_audit_free(res.audit);
     cJSON_Delete(res.rows);
     free(res.host);
     return status;
+}
+
+int cmd_connect(int argc, char **argv, const cli_options *opts)
+{
+    return connect_or_audit("connect", argc, argv, opts);
+}
+
+int cmd_audit(int argc, char **argv, const cli_options *opts)
+{
+    return connect_or_audit("audit", argc, argv, opts);
 }

@@ -15,6 +15,7 @@ typedef struct connect_request {
     const char *verify_name;
     const char *query;
     long timeout_ms;
+    int audit; /* rdssecure audit: ask the server whether it enforces TLS */
 } connect_request;
 
 typedef struct connect_result {
@@ -26,6 +27,7 @@ typedef struct connect_result {
     char message[512];        /* when there is no `error` */
     char driver_message[512]; /* a failed query's message */
     cJSON *rows;        /* --query: an array of rows, each an array of strings or null */
+    rdss_audit *audit;  /* audit: the server's answer */
 } connect_result;
 
 /* Parses TARGET and --bundle, --extra-ca, --timeout-ms, --verify-name (and

@@ -53,6 +53,8 @@ int connect_mysql(const rdss_config *cfg, const connect_request *req, connect_re
     }
     rdss_mysql_tls_info(mysql, &res->tls, NULL);
     connect_result_connected(res);
+    if (req->audit && rdss_mysql_audit(mysql, &res->audit, &res->error) != RDSS_OK)
+        res->code = rdss_error_code(res->error);
     if (req->query != NULL)
         run_query(mysql, req->query, res);
     mysql_close(mysql);

@@ -59,6 +59,8 @@ int connect_pg(const rdss_config *cfg, const connect_request *req, connect_resul
     res->port = atoi(PQport(conn));
     rdss_pg_tls_info(conn, &res->tls, NULL);
     connect_result_connected(res);
+    if (req->audit && rdss_pg_audit(conn, &res->audit, &res->error) != RDSS_OK)
+        res->code = rdss_error_code(res->error);
     if (req->query != NULL)
         run_query(conn, req->query, res);
     PQfinish(conn);

@@ -22,6 +22,11 @@ static void print_help(void)
            "  probe pg|mysql HOST[:PORT] [--bundle FILE] [--extra-ca FILE] [--verify-name NAME]\n"
            "        [--timeout-ms N]       TLS handshake and verification, no credentials: the\n"
            "                               chain, its anchor and RDS CA family, days to expiry\n"
+           "  audit pg|mysql TARGET [options]\n"
+           "                               connect as 'connect' does, then report whether the\n"
+           "                               server itself refuses clients without TLS\n"
+           "                               (\"enforced\": yes, no or unknown) and its view of\n"
+           "                               the session's TLS\n"
            "  bundle list [FILE] [--proxy] list the certificates of the embedded RDS bundle\n"
            "                               (--proxy: the embedded RDS Proxy roots), or of FILE\n"
            "  bundle regions [FILE]        the regions the active bundle (FILE, --bundle FILE,\n"
@@ -100,5 +105,7 @@ int main(int argc, char **argv)
         return cmd_connect(count - 1, args + 1, &opts);
     if (strcmp(args[0], "probe") == 0)
         return cmd_probe(count - 1, args + 1, &opts);
+    if (strcmp(args[0], "audit") == 0)
+        return cmd_audit(count - 1, args + 1, &opts);
     return cli_usage_error(&opts, "unknown command '%s'", args[0]);
 }
