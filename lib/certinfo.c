@@ -1,5 +1,6 @@
 #include "certinfo.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -236,4 +237,21 @@ const char *rdss__rds_ca_family(X509 *anchor)
             family = "rds-proxy-amazon-root";
     free(cn);
     return family;
+}
+
+int rdss__san_text(const GENERAL_NAME *san, int with_kind, char *out, size_t size)
+{
+    if (san->type == GEN_DNS) {
+        snprintf(out, size, "%s%.*s", with_kind ? "DNS:" : "", ASN1_STRING_length(san->d.dNSName),
+                 (const char *)ASN1_STRING_get0_data(san->d.dNSName));
+        return 1;
+    }
+    int len = san->type == GEN_IPADD ? ASN1_STRING_length(san->d.iPAddress) : 0;
+    char address[INET6_ADDRSTRLEN];
+    if ((len != 4 && len != 16) ||
+        inet_ntop(len == 4 ? AF_INET : AF_INET6, ASN1_STRING_get0_data(san->d.iPAddress), address,
+                  sizeof(address)) == NULL)
+        return 0;
+    snprintf(out, size, "%s%s", with_kind ? "IP:" : "", address);
+    return 1;
 }

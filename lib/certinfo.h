@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <time.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "rdssecure/rdssecure.h"
 
@@ -36,6 +37,11 @@ int rdss__find_region(const char *text, char out[RDSS_REGION_MAX]);
 /* Why `cert` is not a good trust anchor at time `now`: NULL when it is,
  * otherwise a static reason ("expired", "not a CA certificate", ...). */
 const char *rdss__anchor_problem(X509 *cert, time_t now);
+
+/* A DNS or IP subject alternative name as text ("db.example.com",
+ * "127.0.0.1"), with its kind first when `with_kind` ("DNS:...", "IP:...");
+ * 0 for other kinds or an unreadable address. */
+int rdss__san_text(const GENERAL_NAME *san, int with_kind, char *out, size_t size);
 
 /* Attaches cert's subject, issuer and not_after to an error object. */
 void rdss__error_set_cert_of(rdss_error *e, X509 *cert);

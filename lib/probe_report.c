@@ -1,5 +1,4 @@
 /* rdss_probe: the probe as a public call, and its report. */
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,20 +51,9 @@ static void collect_sans(X509 *leaf, rdss_probe_report *r)
     int count = sans ? sk_GENERAL_NAME_num(sans) : 0;
     r->sans = calloc((size_t)count + 1, sizeof(char *));
     for (int i = 0; r->sans != NULL && i < count; i++) {
-        const GENERAL_NAME *san = sk_GENERAL_NAME_value(sans, i);
-        char text[300] = "";
-        if (san->type == GEN_DNS) {
-            snprintf(text, sizeof(text), "DNS:%.*s", ASN1_STRING_length(san->d.dNSName),
-                     (const char *)ASN1_STRING_get0_data(san->d.dNSName));
-        } else if (san->type == GEN_IPADD) {
-            int len = ASN1_STRING_length(san->d.iPAddress);
-            char address[64] = "";
-            if (len == 4 || len == 16)
-                inet_ntop(len == 4 ? AF_INET : AF_INET6, ASN1_STRING_get0_data(san->d.iPAddress),
-                          address, sizeof(address));
-            snprintf(text, sizeof(text), "IP:%s", address);
-        }
-        if (text[0] != '\0' && (r->sans[r->san_count] = strdup(text)) != NULL)
+        char text[300];
+        if (rdss__san_text(sk_GENERAL_NAME_value(sans, i), 1, text, sizeof(text)) &&
+            (r->sans[r->san_count] = strdup(text)) != NULL)
             r->san_count++;
     }
     GENERAL_NAMES_free(sans);

@@ -69,18 +69,8 @@ static void covered_names(X509 *cert, char *out, size_t size)
     size_t used = 0;
     GENERAL_NAMES *sans = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
     for (int i = 0; sans != NULL && i < sk_GENERAL_NAME_num(sans) && used + 1 < size; i++) {
-        const GENERAL_NAME *san = sk_GENERAL_NAME_value(sans, i);
-        char text[256] = "";
-        if (san->type == GEN_DNS) {
-            snprintf(text, sizeof(text), "%.*s", ASN1_STRING_length(san->d.dNSName),
-                     (const char *)ASN1_STRING_get0_data(san->d.dNSName));
-        } else if (san->type == GEN_IPADD) {
-            int len = ASN1_STRING_length(san->d.iPAddress);
-            if (len == 4 || len == 16)
-                inet_ntop(len == 4 ? AF_INET : AF_INET6, ASN1_STRING_get0_data(san->d.iPAddress),
-                          text, sizeof(text));
-        }
-        if (text[0] != '\0')
+        char text[256];
+        if (rdss__san_text(sk_GENERAL_NAME_value(sans, i), 0, text, sizeof(text)))
             used += (size_t)snprintf(out + used, size - used, "%s%s", used ? ", " : "", text);
     }
     GENERAL_NAMES_free(sans);

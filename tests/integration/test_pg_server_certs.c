@@ -131,17 +131,6 @@ static void a_self_signed_leaf_is_cert_verify(void **state)
     tc_cert_free(&leaf);
 }
 
-static char warnings[4][512];
-static int warning_count;
-
-static void collect(void *user, const char *message)
-{
-    (void)user;
-    if (warning_count < 4)
-        snprintf(warnings[warning_count], sizeof(warnings[0]), "%s", message);
-    warning_count++;
-}
-
 static void a_leaf_expiring_in_10_days_warns(void **state)
 {
     (void)state;
@@ -150,7 +139,8 @@ static void a_leaf_expiring_in_10_days_warns(void **state)
     serve_certificate(&leaf, &sub);
     rdss_config *cfg = rdss_config_new();
     assert_int_equal(rdss_config_set_bundle_file(cfg, testenv_pki("root.pem"), NULL), RDSS_OK);
-    assert_int_equal(rdss_config_set_expiry_warning(cfg, 30, collect, NULL, NULL), RDSS_OK);
+    test_log warnings = {0};
+    assert_int_equal(rdss_config_set_expiry_warning(cfg, 30, test_log_collect, &warnings, NULL), RDSS_OK);
     rdss_probe_report *report = NULL;
     assert_int_equal(rdss_probe(cfg, RDSS_ENGINE_PG, "127.0.0.1", atoi(SCRATCH("PG_PORT")), &report, NULL),
                      RDSS_OK);
@@ -167,8 +157,8 @@ static void a_leaf_expiring_in_10_days_warns(void **state)
             fail_msg("%s", rdss_error_message(err));
         PQfinish(conn);
     }
-    assert_int_equal(warning_count, 1);
-    assert_non_null(strstr(warnings[0], "expires in 10 days"));
+    assert_int_equal(warnings.count, 1);
+    assert_non_null(strstr(warnings.first, "expires in 10 days"));
     rdss_config_free(cfg);
     tc_cert_free(&leaf);
     tc_cert_free(&sub);

@@ -48,3 +48,10 @@ double seconds_since(const struct timespec *start)
     clock_gettime(CLOCK_MONOTONIC, &now);
     return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
 }
+
+void test_log_collect(void *user, const char *message)
+{
+    test_log *log = user;
+    if (log->count++ == 0)
+        snprintf(log->first, sizeof(log->first), "%s", message);
+}

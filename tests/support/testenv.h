@@ -16,4 +16,11 @@ const char *testenv_pki(const char *name);
 /* Seconds on the monotonic clock since *start (for deadline bounds). */
 double seconds_since(const struct timespec *start);
 
+/* An rdss_log_fn for tests: counts the messages and keeps the first. */
+typedef struct test_log {
+    int count;
+    char first[512];
+} test_log;
+void test_log_collect(void *user, const char *message);
+
 #endif
