@@ -200,6 +200,12 @@ static void a_server_without_tls_is_tls_refused(void **state)
     }
     assert_int_equal(code, RDSS_ERR_TLS_REFUSED);
     rdss_error_free(err);
+    /* the probe of the real server says the same, having seen no certificate */
+    rdss_probe_report *report = NULL;
+    assert_int_equal(rdss_probe(NULL, RDSS_ENGINE_PG, "127.0.0.1", atoi(SCRATCH("PG_PORT")), &report, NULL),
+                     RDSS_ERR_TLS_REFUSED);
+    assert_int_equal(rdss_probe_report_chain_length(report), 0);
+    rdss_probe_report_free(report);
     admin("ALTER SYSTEM RESET ssl");
     admin("SELECT pg_reload_conf()");
 }
