@@ -26,6 +26,7 @@ typedef unsigned char uchar; /* ma_tls.h needs it before ma_pvio.h declares it *
 #include "expiry.h"
 #include "last_error.h"
 #include "mysql_plan.h"
+#include "narrow.h"
 #include "mysql_uri.h"
 #include "probe.h"
 #include "resolve.h"
@@ -40,6 +41,9 @@ struct rdss_mysql_attempt {
     int driver_waits;           /* MYSQL_WAIT_* the driver asked for; 0 when not running */
     int (*callers_io_wait)(my_socket, my_bool, int); /* restored when done */
     int hooked;
+    unsigned long client_flag;
+    rdss_trust *narrow; /* the driver's CA file comes from it, or NULL: the plan's full trust */
+    char key[512];      /* the narrowing cache's key */
     rdss_expiry_watch expiry;
     MYSQL *connected;
     rdss_error *error;
@@ -222,9 +226,29 @@ static void finish(rdss_mysql_attempt *a)
     } else if (a->connected == NULL) {
         a->error = classify_failure(a);
     } else {
-        rdss__warn_if_expiring(&a->expiry, a->plan.host, (int)a->plan.port, ssl_of(a->mysql));
+        const SSL *ssl = ssl_of(a->mysql);
+        rdss__warn_if_expiring(&a->expiry, a->plan.host, (int)a->plan.port, ssl);
+        if (a->narrow == NULL && ssl != NULL)
+            rdss__narrow_learn_from(a->plan.trust, a->key, a->plan.verify_name, SSL_get_peer_cert_chain(ssl));
     }
     rdss__count_result(rdss_error_code(a->error));
+}
+
+/* A narrowed connect that failed in TLS (before any credentials: libmariadb
+ * verifies first) is tried again on the same handle with the full trust,
+ * within the same deadline; 1 when it was restarted. */
+static int retry_with_full_trust(rdss_mysql_attempt *a)
+{
+    if (a->connected != NULL || a->narrow == NULL || mysql_errno(a->mysql) != CR_SSL_CONNECTION_ERROR ||
+        rdss__deadline_passed(a->deadline))
+        return 0;
+    rdss__narrow_forget(a->key);
+    rdss__trust_unref(a->narrow);
+    a->narrow = NULL;
+    if (mysql_optionsv(a->mysql, MYSQL_OPT_SSL_CA, rdss__trust_ca_file(a->plan.trust)) != 0)
+        return 0;
+    a->driver_waits = drive_start(a, a->client_flag);
+    return 1;
 }
 
 /* The deadline passed while the driver waits: end its connect at once.
@@ -249,6 +273,8 @@ static void abandon(rdss_mysql_attempt *a)
 /* What the caller waits for next; 0 when done. */
 static int next_wait(rdss_mysql_attempt *a)
 {
+    if (a->driver_waits == 0 && retry_with_full_trust(a))
+        return next_wait(a); /* once: the retry has no narrowed trust */
     if (a->driver_waits == 0) {
         finish(a);
         return 0;
@@ -284,18 +310,29 @@ static rdss_code prepare(rdss_mysql_attempt *a, const rdss_config *cfg, const ch
         return code;
     freeaddrinfo(addresses);
     char fingerprint[41] = "";
+    rdss__narrow_key("mysql", a->plan.host, (int)a->plan.port, a->plan.verify_name, a->key, sizeof(a->key));
     if (a->plan.pinned) {
         rdss_probe_facts facts = {0};
         code = rdss__probe(RDSS_ENGINE_MYSQL, a->plan.host, (int)a->plan.port, a->plan.verify_name,
                            a->plan.trust, a->deadline, &facts, &a->error);
         int made = code == RDSS_OK && fingerprint_of(sk_X509_value(facts.chain, 0), fingerprint);
+        if (made && facts.anchor != NULL) /* the probe just verified it: narrow to its anchor */
+            rdss__narrow_learn(a->plan.trust, a->key, facts.anchor);
         rdss__probe_facts_free(&facts);
         if (code != RDSS_OK)
             return code;
         if (!made)
             return rdss__fail(&a->error, RDSS_ERR_INTERNAL, "cannot hash the server's certificate");
     }
-    code = rdss__my_plan_apply(&a->plan, a->mysql, fingerprint, &a->error);
+    a->narrow = rdss__narrow_lookup(a->plan.trust, a->key);
+    if (a->narrow == NULL) {
+        code = rdss__narrow_first(RDSS_ENGINE_MYSQL, a->plan.host, (int)a->plan.port, a->plan.verify_name,
+                                  a->plan.trust, a->deadline, a->key, &a->narrow, &a->error);
+        if (code != RDSS_OK)
+            return code; /* typed by the probe: the driver could not have connected */
+    }
+    code = rdss__my_plan_apply(&a->plan, a->mysql, a->narrow ? a->narrow : a->plan.trust, fingerprint,
+                               &a->error);
     return code == RDSS_OK ? hook(a) : code;
 }
 
@@ -324,6 +361,7 @@ int rdss_mysql_connect_start(rdss_mysql_attempt **attempt, const rdss_config *cf
             rdss__count_result(rdss_error_code(a->error));
         return 0;
     }
+    a->client_flag = client_flag;
     a->driver_waits = drive_start(a, client_flag);
     return next_wait(a);
 }
@@ -390,6 +428,7 @@ void rdss_mysql_attempt_free(rdss_mysql_attempt *a)
     if (a->driver_waits != 0)
         abandon(a);
     rdss__my_plan_free(&a->plan);
+    rdss__trust_unref(a->narrow);
     if (a->password != NULL)
         OPENSSL_cleanse(a->password, strlen(a->password));
     free(a->user);

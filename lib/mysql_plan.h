@@ -29,7 +29,8 @@ typedef struct rdss_my_plan {
 rdss_code rdss__my_plan(MYSQL *mysql, const rdss_config *cfg, const char *host, unsigned port,
                         const char *unix_socket, rdss_my_plan *plan, rdss_error **err);
 
-/* Sets the enforcing options on the handle: the trust's CA file, TLS
+/* Sets the enforcing options on the handle: driver_trust's CA file (the
+ * plan's trust, or a narrowed subset of it: see narrow.h), TLS
  * required and verified, TLS 1.2 or newer, TCP, the sanitized option file,
  * non-blocking mode, no automatic reconnect (it would reuse a CA file path
  * that is released after the connect). Without a verify-name libmariadb checks the host name
@@ -37,8 +38,8 @@ rdss_code rdss__my_plan(MYSQL *mysql, const rdss_config *cfg, const char *host, 
  * `fingerprint` (SHA-1 hex of that verified leaf) makes libmariadb accept
  * only that certificate, still chained to the trust, on the connection
  * that carries the credentials. */
-rdss_code rdss__my_plan_apply(const rdss_my_plan *plan, MYSQL *mysql, const char *fingerprint,
-                              rdss_error **err);
+rdss_code rdss__my_plan_apply(const rdss_my_plan *plan, MYSQL *mysql, const rdss_trust *driver_trust,
+                              const char *fingerprint, rdss_error **err);
 
 void rdss__my_plan_free(rdss_my_plan *plan);
 

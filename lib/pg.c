@@ -14,6 +14,7 @@
 #include "deadline.h"
 #include "error.h"
 #include "expiry.h"
+#include "narrow.h"
 #include "last_error.h"
 #include "pg_params.h"
 #include "probe.h"
@@ -26,9 +27,20 @@ typedef struct pg_attempt {
     rdss_deadline deadline;
     long timeout_ms;
     rdss_expiry_watch expiry;
+    rdss_trust *narrow; /* libpq's CA file comes from it, or NULL: the plan's full trust */
+    char key[512];      /* the narrowing cache's key; "" when not narrowing */
 } pg_attempt;
 
 static const char EVENT_NAME[] = "librdssecure";
+
+static void free_attempt(pg_attempt *attempt)
+{
+    if (attempt == NULL)
+        return;
+    rdss__pg_plan_free(&attempt->plan);
+    rdss__trust_unref(attempt->narrow);
+    free(attempt);
+}
 
 static int attempt_event(PGEventId id, void *event_info, void *pass_through)
 {
@@ -36,10 +48,7 @@ static int attempt_event(PGEventId id, void *event_info, void *pass_through)
     if (id == PGEVT_CONNDESTROY) {
         PGEventConnDestroy *destroy = event_info;
         pg_attempt *attempt = PQinstanceData(destroy->conn, attempt_event);
-        if (attempt != NULL) {
-            rdss__pg_plan_free(&attempt->plan);
-            free(attempt);
-        }
+        free_attempt(attempt);
     }
     return 1;
 }
@@ -114,7 +123,11 @@ static rdss_error *classify_failure(const PGconn *conn, const pg_attempt *attemp
 
 /* Plans the connect and starts it: NULL with *err when refused or failed
  * before any attempt. The attempt then belongs to the PGconn. */
-static PGconn *start(const rdss_config *cfg, rdss_pg_params *params, rdss_error **err)
+/* Plans a connect (NULL with *err when refused or failed before any
+ * attempt). With `narrow`, a single-host plan gives libpq the one root that
+ * anchored this endpoint last time, when remembered (see narrow.h). */
+static pg_attempt *plan_attempt(const rdss_config *cfg, rdss_pg_params *params, int narrow,
+                                rdss_error **err)
 {
     pg_attempt *attempt = calloc(1, sizeof(*attempt));
     if (attempt == NULL) {
@@ -126,17 +139,41 @@ static PGconn *start(const rdss_config *cfg, rdss_pg_params *params, rdss_error 
     attempt->expiry = rdss__expiry_watch(cfg);
     attempt->deadline = rdss__deadline_in(attempt->timeout_ms);
     if (rdss__pg_plan(params, cfg, attempt->deadline, &attempt->plan, err) != RDSS_OK) {
-        rdss__pg_plan_free(&attempt->plan);
-        free(attempt);
+        free_attempt(attempt);
         return NULL;
     }
+    if (narrow && attempt->plan.target_count == 1) {
+        const rdss_pg_target *t = &attempt->plan.targets[0];
+        rdss__narrow_key("pg", t->address, t->port, t->verify_name, attempt->key, sizeof(attempt->key));
+        attempt->narrow = rdss__narrow_lookup(attempt->plan.trust, attempt->key);
+        if (attempt->narrow == NULL &&
+            rdss__narrow_first(RDSS_ENGINE_PG, t->address, t->port, t->verify_name, attempt->plan.trust,
+                               attempt->deadline, attempt->key, &attempt->narrow, err) != RDSS_OK) {
+            free_attempt(attempt); /* typed by the probe: the driver could not have connected */
+            return NULL;
+        }
+        if (attempt->narrow != NULL &&
+            !rdss__pg_params_set(&attempt->plan.params, "sslrootcert", rdss__trust_ca_file(attempt->narrow))) {
+            free_attempt(attempt);
+            rdss__fail(err, RDSS_ERR_INTERNAL, "out of memory");
+            return NULL;
+        }
+    }
+    return attempt;
+}
+
+/* Starts libpq's connect for a planned attempt, which then belongs to the
+ * PGconn (freed with it); NULL with *err on failure, the attempt still the
+ * caller's. */
+static PGconn *launch(pg_attempt *attempt, rdss_error **err)
+{
     PGconn *conn = PQconnectStartParams((const char *const *)attempt->plan.params.keywords,
                                         (const char *const *)attempt->plan.params.values, 0);
     if (conn == NULL || !PQregisterEventProc(conn, attempt_event, EVENT_NAME, NULL) ||
         !PQsetInstanceData(conn, attempt_event, attempt)) {
+        if (conn != NULL)
+            PQsetInstanceData(conn, attempt_event, NULL);
         PQfinish(conn);
-        rdss__pg_plan_free(&attempt->plan);
-        free(attempt);
         rdss__fail(err, RDSS_ERR_INTERNAL, "out of memory starting the connection");
         return NULL;
     }
@@ -147,45 +184,103 @@ static PGconn *start(const rdss_config *cfg, rdss_pg_params *params, rdss_error 
     return conn;
 }
 
+static PGconn *start(const rdss_config *cfg, rdss_pg_params *params, rdss_error **err)
+{
+    /* the event-loop form keeps the caller's PGconn: no retry, no narrowing */
+    pg_attempt *attempt = plan_attempt(cfg, params, 0, err);
+    PGconn *conn = attempt ? launch(attempt, err) : NULL;
+    if (conn == NULL)
+        free_attempt(attempt);
+    return conn;
+}
+
 static void connected(PGconn *conn)
 {
     PQsetErrorVerbosity(conn, PQERRORS_DEFAULT);
     const pg_attempt *attempt = attempt_of(conn);
-    rdss__warn_if_expiring(&attempt->expiry, PQhost(conn), atoi(PQport(conn)),
-                           PQsslStruct(conn, "OpenSSL"));
+    const SSL *ssl = PQsslStruct(conn, "OpenSSL");
+    rdss__warn_if_expiring(&attempt->expiry, PQhost(conn), atoi(PQport(conn)), ssl);
+    if (attempt->key[0] != '\0' && attempt->narrow == NULL && ssl != NULL)
+        rdss__narrow_learn_from(attempt->plan.trust, attempt->key, attempt->plan.targets[0].verify_name,
+                                SSL_get_peer_cert_chain(ssl));
+}
+
+/* A narrowed connect that failed before the server answered (no SQLSTATE,
+ * no password request: TLS, most likely) is tried again with the full
+ * trust, on a new PGconn, within the same deadline. NULL when not. */
+static PGconn *retry_with_full_trust(PGconn *conn, pg_attempt *attempt)
+{
+    char sqlstate[6];
+    if (attempt->narrow == NULL || rdss__find_sqlstate(PQerrorMessage(conn), sqlstate) ||
+        PQconnectionNeedsPassword(conn) || rdss__deadline_passed(attempt->deadline))
+        return NULL;
+    rdss__narrow_forget(attempt->key);
+    rdss__trust_unref(attempt->narrow);
+    attempt->narrow = NULL;
+    if (!rdss__pg_params_set(&attempt->plan.params, "sslrootcert", rdss__trust_ca_file(attempt->plan.trust)))
+        return NULL;
+    PQsetInstanceData(conn, attempt_event, NULL); /* the attempt moves to the new PGconn */
+    PGconn *again = launch(attempt, NULL);
+    if (again == NULL) {
+        PQsetInstanceData(conn, attempt_event, attempt);
+        return NULL;
+    }
+    PQfinish(conn);
+    return again;
+}
+
+/* The failed connect's typed error; NULL when it was tried again with the
+ * full trust instead (*connp is then the new PGconn). */
+static rdss_error *classify_failure_unless_retried(PGconn **connp, pg_attempt *attempt)
+{
+    PGconn *again = retry_with_full_trust(*connp, attempt);
+    if (again == NULL)
+        return classify_failure(*connp, attempt);
+    *connp = again;
+    return NULL;
 }
 
 /* Runs a started connect to its end. Returns 1 when connected; otherwise
- * the typed error is in *err and conn is the failed connection. */
-static int finish(PGconn *conn, rdss_error **err)
+ * the typed error is in *err and *connp is the failed connection (NULL only
+ * if a retry could not even start). */
+static int finish(PGconn **connp, rdss_error **err)
 {
-    pg_attempt *attempt = attempt_of(conn);
-    PostgresPollingStatusType status =
-        PQstatus(conn) == CONNECTION_BAD ? PGRES_POLLING_FAILED : PGRES_POLLING_WRITING;
-    while (status != PGRES_POLLING_OK && status != PGRES_POLLING_FAILED) {
-        int ready = rdss__wait_fd(PQsocket(conn), status == PGRES_POLLING_WRITING, attempt->deadline);
-        if (ready == 0) {
-            rdss__hand_over(err, timeout_error(conn, attempt->timeout_ms));
-            return 0;
+    for (;;) {
+        PGconn *conn = *connp;
+        pg_attempt *attempt = attempt_of(conn);
+        PostgresPollingStatusType status =
+            PQstatus(conn) == CONNECTION_BAD ? PGRES_POLLING_FAILED : PGRES_POLLING_WRITING;
+        while (status != PGRES_POLLING_OK && status != PGRES_POLLING_FAILED) {
+            int ready = rdss__wait_fd(PQsocket(conn), status == PGRES_POLLING_WRITING, attempt->deadline);
+            if (ready == 0) {
+                rdss__hand_over(err, timeout_error(conn, attempt->timeout_ms));
+                return 0;
+            }
+            status = PQconnectPoll(conn);
         }
-        status = PQconnectPoll(conn);
+        if (status == PGRES_POLLING_OK) {
+            connected(conn);
+            rdss__succeed(err);
+            return 1;
+        }
+        rdss_error *e = classify_failure_unless_retried(connp, attempt);
+        if (e == NULL)
+            continue;
+        rdss__hand_over(err, e);
+        return 0;
     }
-    if (status == PGRES_POLLING_OK) {
-        connected(conn);
-        rdss__succeed(err);
-        return 1;
-    }
-    rdss__hand_over(err, classify_failure(conn, attempt));
-    return 0;
 }
 
 static PGconn *connect_blocking(const rdss_config *cfg, rdss_pg_params *params, int keep_failed,
                                 rdss_error **err)
 {
-    PGconn *conn = start(cfg, params, err);
-    if (conn == NULL)
+    pg_attempt *attempt = plan_attempt(cfg, params, 1, err);
+    PGconn *conn = attempt ? launch(attempt, err) : NULL;
+    if (conn == NULL) {
+        free_attempt(attempt);
         return NULL;
-    if (finish(conn, err))
+    }
+    if (finish(&conn, err))
         return conn;
     if (keep_failed)
         return conn;

@@ -67,6 +67,11 @@ static int set(rdss_pg_params *p, const char *keyword, const char *value)
     return 1;
 }
 
+int rdss__pg_params_set(rdss_pg_params *params, const char *keyword, const char *value)
+{
+    return set(params, keyword, value);
+}
+
 void rdss__pg_params_free(rdss_pg_params *p)
 {
     for (size_t i = 0; i < p->count; i++) {

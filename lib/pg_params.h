@@ -47,6 +47,9 @@ rdss_code rdss__pg_params_from_arrays(const char *const *keywords, const char *c
 rdss_code rdss__pg_plan(rdss_pg_params *params, const rdss_config *cfg, rdss_deadline deadline,
                         rdss_pg_plan *out, rdss_error **err);
 
+/* Sets (or with value NULL removes) a keyword; 0 when out of memory. */
+int rdss__pg_params_set(rdss_pg_params *params, const char *keyword, const char *value);
+
 void rdss__pg_params_free(rdss_pg_params *params);
 void rdss__pg_plan_free(rdss_pg_plan *plan);
 

@@ -2,6 +2,7 @@
 #include "trust.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 
 struct rdss_trust {
     atomic_int refs;
+    uint64_t id; /* unique in the process: caches key on it, never on addresses */
     char *label;
     STACK_OF(X509) *certs;
     X509_STORE *store; /* the same certificates, for our own verification */
@@ -41,7 +43,9 @@ static rdss_code trust_build(STACK_OF(X509) *certs, const char *label, rdss_trus
         sk_X509_pop_free(certs, X509_free);
         return rdss__fail(err, RDSS_ERR_INTERNAL, "out of memory building trust from %s", label);
     }
+    static atomic_uint_fast64_t next_id = 1;
     atomic_init(&trust->refs, 1);
+    trust->id = atomic_fetch_add(&next_id, 1);
     trust->certs = certs;
     trust->ca_file.fd = -1;
     trust->store = X509_STORE_new();
@@ -313,4 +317,24 @@ int rdss__trust_has_proxy_roots(const rdss_trust *trust)
         if (strcmp(rdss__rds_ca_family(sk_X509_value(certs, i)), "rds-proxy-amazon-root") == 0)
             return 1;
     return 0;
+}
+
+uint64_t rdss__trust_id(const rdss_trust *trust)
+{
+    return trust->id;
+}
+
+rdss_code rdss__trust_of_one(const rdss_trust *full, X509 *cert, rdss_trust **out)
+{
+    STACK_OF(X509) *one = sk_X509_new_null();
+    if (one == NULL || !sk_X509_push(one, cert)) {
+        sk_X509_free(one);
+        return RDSS_ERR_INTERNAL;
+    }
+    X509_up_ref(cert);
+    char *cn = rdss__cert_subject_cn(cert);
+    char label[512];
+    snprintf(label, sizeof(label), "%s (narrowed to %s)", full->label, cn ? cn : "one root");
+    free(cn);
+    return trust_build(one, label, out, NULL);
 }

@@ -5,6 +5,7 @@
 #define RDSS_LIB_TRUST_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <openssl/x509.h>
 
 #include "rdssecure/rdssecure.h"
@@ -37,6 +38,12 @@ rdss_code rdss__trust_embedded(rdss_trust **out, rdss_error **err);
 int rdss__trust_covers_region(const rdss_trust *trust, const char *region);
 /* Whether some certificate is a root RDS Proxy endpoints chain to. */
 int rdss__trust_has_proxy_roots(const rdss_trust *trust);
+
+/* Unique per trust in the process, for caches. */
+uint64_t rdss__trust_id(const rdss_trust *trust);
+
+/* A trust of `cert` alone (a certificate of `full`), labelled after full. */
+rdss_code rdss__trust_of_one(const rdss_trust *full, X509 *cert, rdss_trust **out);
 
 rdss_trust *rdss__trust_ref(rdss_trust *trust);
 void rdss__trust_unref(rdss_trust *trust);

@@ -1,0 +1,289 @@
+/* connect_bench: connect+close loops side by side, for PostgreSQL and MySQL,
+ * raw driver vs librdssecure, whole bundle vs the one root that anchors the
+ * server. Each (variant, round) runs in a fresh child process, so that every
+ * variant pays its own one-time costs and has its own peak RSS; rounds
+ * alternate the variants (A B C ... A B C ...) so drift hits all alike.
+ *
+ *   connect_bench --env DIR --bundle FILE [--connects N] [--rounds R]
+ *
+ * DIR holds postgres.env, mariadb.env and pki/ (tests/fixtures write them);
+ * FILE is the RDS bundle to compare with (certs/rds-global-roots.pem). The
+ * test root is added to it (as an extra CA for librdssecure), since the
+ * local servers' certificates chain to the test PKI. Prints medians, the
+ * ratios the README's Performance section quotes, client CPU per connect
+ * and peak RSS. Asserts nothing about time: it measures. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rdssecure/mysql.h>
+#include <rdssecure/pg.h>
+
+typedef struct settings {
+    const char *env_dir, *bundle;
+    char bundle_plus_test[512], root[512];
+    int connects, rounds;
+    char pg_port[16], pg_user[64], pg_password[128], pg_db[64];
+    char my_port[16], my_user[64], my_password[128], my_db[64];
+} settings;
+
+typedef enum kind { RAW, RDSS } kind;
+
+typedef struct variant {
+    const char *name;
+    int mysql;        /* 0: PostgreSQL */
+    kind kind;
+    int whole_bundle; /* else the one root */
+    int embedded;     /* librdssecure: the embedded bundle (+ the test root) */
+} variant;
+
+static const variant variants[] = {
+    {"pg raw, whole bundle", 0, RAW, 1, 0},
+    {"pg raw, one root (floor)", 0, RAW, 0, 0},
+    {"pg librdssecure, embedded", 0, RDSS, 1, 1},
+    {"pg librdssecure, bundle file", 0, RDSS, 1, 0},
+    {"pg librdssecure, one root", 0, RDSS, 0, 0},
+    {"mysql raw, whole bundle", 1, RAW, 1, 0},
+    {"mysql raw, one root (floor)", 1, RAW, 0, 0},
+    {"mysql librdssecure, embedded", 1, RDSS, 1, 1},
+    {"mysql librdssecure, bundle file", 1, RDSS, 1, 0},
+    {"mysql librdssecure, one root", 1, RDSS, 0, 0},
+};
+#define VARIANTS (sizeof(variants) / sizeof(variants[0]))
+
+typedef struct sample {
+    double median_ms, first_ms, cpu_ms_per_connect;
+    long max_rss_kb;
+    int failures;
+} sample;
+
+static double now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+static void env_value(const char *dir, const char *file, const char *key, char *out, size_t size)
+{
+    char path[600], line[512];
+    snprintf(path, sizeof(path), "%s/%s", dir, file);
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        fprintf(stderr, "connect_bench: cannot read %s: %s\n", path, strerror(errno));
+        exit(2);
+    }
+    out[0] = '\0';
+    size_t key_len = strlen(key);
+    while (fgets(line, sizeof(line), f) != NULL)
+        if (strncmp(line, key, key_len) == 0 && line[key_len] == '=') {
+            snprintf(out, size, "%s", line + key_len + 1);
+            out[strcspn(out, "\n")] = '\0';
+        }
+    fclose(f);
+}
+
+/* One connect+close; 0 on success. */
+static int connect_once(const settings *s, const variant *v, const rdss_config *cfg)
+{
+    const char *ca = v->whole_bundle ? s->bundle_plus_test : s->root;
+    if (!v->mysql) {
+        char info[1024];
+        snprintf(info, sizeof(info), "host=127.0.0.1 port=%s user=%s password=%s dbname=%s%s%s",
+                 s->pg_port, s->pg_user, s->pg_password, s->pg_db,
+                 v->kind == RAW ? " sslmode=verify-full sslrootcert=" : "", v->kind == RAW ? ca : "");
+        PGconn *conn = v->kind == RAW ? PQconnectdb(info) : rdss_pg_connect(cfg, info, NULL);
+        int ok = conn != NULL && PQstatus(conn) == CONNECTION_OK;
+        PQfinish(conn);
+        return ok ? 0 : -1;
+    }
+    MYSQL *mysql = mysql_init(NULL);
+    MYSQL *connected;
+    if (v->kind == RAW) {
+        my_bool verify = 1;
+        mysql_optionsv(mysql, MYSQL_OPT_SSL_CA, ca);
+        mysql_optionsv(mysql, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify);
+        connected = mysql_real_connect(mysql, "127.0.0.1", s->my_user, s->my_password, s->my_db,
+                                       (unsigned)atoi(s->my_port), NULL, 0);
+    } else {
+        connected = rdss_mysql_connect(cfg, mysql, "127.0.0.1", s->my_user, s->my_password, s->my_db,
+                                       (unsigned)atoi(s->my_port), NULL, 0, NULL);
+    }
+    mysql_close(mysql);
+    return connected ? 0 : -1;
+}
+
+static int by_value(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *values, int n)
+{
+    qsort(values, (size_t)n, sizeof(double), by_value);
+    return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+/* In the child: the connects of one variant, timed. */
+static sample run_variant(const settings *s, const variant *v)
+{
+    sample out = {0};
+    double start = now_ms();
+    rdss_config *cfg = NULL;
+    if (v->kind == RDSS) {
+        cfg = rdss_config_new();
+        rdss_code code = v->embedded ? rdss_config_add_extra_ca_file(cfg, s->root, NULL)
+                                     : rdss_config_set_bundle_file(cfg, v->whole_bundle ? s->bundle_plus_test : s->root, NULL);
+        if (code != RDSS_OK)
+            out.failures++;
+    }
+    double *times = calloc((size_t)s->connects, sizeof(double));
+    for (int i = 0; i < s->connects; i++) {
+        double t0 = i == 0 ? start : now_ms(); /* the first includes the config's setup */
+        if (connect_once(s, v, cfg) != 0)
+            out.failures++;
+        times[i] = now_ms() - t0;
+    }
+    out.first_ms = times[0];
+    out.median_ms = median(times, s->connects);
+    struct rusage usage;
+    getrusage(RUSAGE_SELF, &usage);
+    double cpu = (double)(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1e3 +
+                 (double)(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e3;
+    out.cpu_ms_per_connect = cpu / s->connects;
+    out.max_rss_kb = usage.ru_maxrss;
+    free(times);
+    rdss_config_free(cfg);
+    return out;
+}
+
+static sample in_child(const settings *s, const variant *v)
+{
+    int fds[2];
+    sample out = {0};
+    if (pipe(fds) != 0)
+        exit(2);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fds[0]);
+        sample result = run_variant(s, v);
+        ssize_t written = write(fds[1], &result, sizeof(result));
+        mysql_library_end();
+        _exit(written == (ssize_t)sizeof(result) ? 0 : 1);
+    }
+    close(fds[1]);
+    if (read(fds[0], &out, sizeof(out)) != (ssize_t)sizeof(out))
+        out.failures = s->connects;
+    close(fds[0]);
+    waitpid(pid, NULL, 0);
+    return out;
+}
+
+static void write_bundle_plus_test(settings *s)
+{
+    snprintf(s->bundle_plus_test, sizeof(s->bundle_plus_test), "%s/bench-bundle-plus-test-root.pem", s->env_dir);
+    FILE *out = fopen(s->bundle_plus_test, "w");
+    const char *parts[] = {s->bundle, s->root};
+    for (int i = 0; out != NULL && i < 2; i++) {
+        FILE *in = fopen(parts[i], "r");
+        if (in == NULL) {
+            fprintf(stderr, "connect_bench: cannot read %s\n", parts[i]);
+            exit(2);
+        }
+        char buffer[8192];
+        size_t n;
+        while ((n = fread(buffer, 1, sizeof(buffer), in)) > 0)
+            fwrite(buffer, 1, n, out);
+        fclose(in);
+    }
+    if (out == NULL || fclose(out) != 0) {
+        fprintf(stderr, "connect_bench: cannot write %s\n", s->bundle_plus_test);
+        exit(2);
+    }
+}
+
+static void parse_args(int argc, char **argv, settings *s)
+{
+    s->connects = 30;
+    s->rounds = 5;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (strcmp(argv[i], "--env") == 0)
+            s->env_dir = argv[i + 1];
+        else if (strcmp(argv[i], "--bundle") == 0)
+            s->bundle = argv[i + 1];
+        else if (strcmp(argv[i], "--connects") == 0)
+            s->connects = atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--rounds") == 0)
+            s->rounds = atoi(argv[i + 1]);
+    }
+    if (s->env_dir == NULL || s->bundle == NULL || s->connects < 1 || s->rounds < 1) {
+        fprintf(stderr, "usage: connect_bench --env DIR --bundle FILE [--connects N] [--rounds R]\n");
+        exit(2);
+    }
+    snprintf(s->root, sizeof(s->root), "%s/pki/root.pem", s->env_dir);
+    env_value(s->env_dir, "postgres.env", "PG_PORT", s->pg_port, sizeof(s->pg_port));
+    env_value(s->env_dir, "postgres.env", "PG_USER", s->pg_user, sizeof(s->pg_user));
+    env_value(s->env_dir, "postgres.env", "PG_PASSWORD", s->pg_password, sizeof(s->pg_password));
+    env_value(s->env_dir, "postgres.env", "PG_DATABASE", s->pg_db, sizeof(s->pg_db));
+    env_value(s->env_dir, "mariadb.env", "MY_PORT", s->my_port, sizeof(s->my_port));
+    env_value(s->env_dir, "mariadb.env", "MY_USER", s->my_user, sizeof(s->my_user));
+    env_value(s->env_dir, "mariadb.env", "MY_PASSWORD", s->my_password, sizeof(s->my_password));
+    env_value(s->env_dir, "mariadb.env", "MY_DATABASE", s->my_db, sizeof(s->my_db));
+}
+
+int main(int argc, char **argv)
+{
+    settings s = {0};
+    parse_args(argc, argv, &s);
+    write_bundle_plus_test(&s);
+    /* per variant: the per-round values, for medians across rounds */
+    double *medians = calloc(VARIANTS * (size_t)s.rounds, sizeof(double));
+    double *firsts = calloc(VARIANTS * (size_t)s.rounds, sizeof(double));
+    double *cpus = calloc(VARIANTS * (size_t)s.rounds, sizeof(double));
+    long rss[VARIANTS] = {0};
+    int failures = 0;
+    for (int round = 0; round < s.rounds; round++) {
+        for (size_t v = 0; v < VARIANTS; v++) {
+            sample one = in_child(&s, &variants[v]);
+            medians[v * (size_t)s.rounds + (size_t)round] = one.median_ms;
+            firsts[v * (size_t)s.rounds + (size_t)round] = one.first_ms;
+            cpus[v * (size_t)s.rounds + (size_t)round] = one.cpu_ms_per_connect;
+            if (one.max_rss_kb > rss[v])
+                rss[v] = one.max_rss_kb;
+            failures += one.failures;
+        }
+    }
+    double med[VARIANTS], first[VARIANTS], cpu[VARIANTS];
+    printf("%d connect+close per variant and round, %d rounds, variants alternated; "
+           "medians across rounds\n\n", s.connects, s.rounds);
+    printf("| variant | connect ms (median) | first connect ms | client CPU ms/connect | peak RSS MB |\n");
+    printf("| --- | ---: | ---: | ---: | ---: |\n");
+    for (size_t v = 0; v < VARIANTS; v++) {
+        med[v] = median(&medians[v * (size_t)s.rounds], s.rounds);
+        first[v] = median(&firsts[v * (size_t)s.rounds], s.rounds);
+        cpu[v] = median(&cpus[v * (size_t)s.rounds], s.rounds);
+        printf("| %s | %.2f | %.2f | %.2f | %.1f |\n", variants[v].name, med[v], first[v], cpu[v],
+               (double)rss[v] / 1024.0);
+    }
+    printf("\n");
+    for (int engine = 0; engine < 2; engine++) {
+        size_t base = engine * 5; /* raw bundle, raw floor, rdss embedded, rdss file, rdss floor */
+        printf("%s: librdssecure (embedded bundle) / floor = %.3f (goal <= 1.10); "
+               "raw whole bundle / librdssecure = %.2fx faster; librdssecure one root / raw one root "
+               "= %.3f (goal <= 1.02); one-time cost %.1f ms (goal < 50)\n",
+               engine ? "mysql" : "pg", med[base + 2] / med[base + 1], med[base] / med[base + 2],
+               med[base + 4] / med[base + 1], first[base + 2] - med[base + 2]);
+    }
+    if (failures > 0)
+        printf("\n%d connects FAILED: the numbers above are not comparable\n", failures);
+    free(medians);
+    free(firsts);
+    free(cpus);
+    return failures > 0 ? 1 : 0;
+}

@@ -1,0 +1,135 @@
+#include "narrow.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "verify.h"
+
+#define CACHE_SIZE 64
+#define SMALL_TRUST 4
+
+typedef struct entry {
+    char *key;
+    uint64_t full_id;   /* the trust it was learned under */
+    rdss_trust *narrow; /* the anchor alone, with its own CA file */
+    uint64_t used;      /* for least-recently-used eviction */
+} entry;
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static entry cache[CACHE_SIZE];
+static uint64_t tick;
+static int cleanup_registered;
+
+static void clear(entry *e)
+{
+    free(e->key);
+    rdss__trust_unref(e->narrow);
+    memset(e, 0, sizeof(*e));
+}
+
+static void release_all(void)
+{
+    pthread_mutex_lock(&lock);
+    for (int i = 0; i < CACHE_SIZE; i++)
+        clear(&cache[i]);
+    pthread_mutex_unlock(&lock);
+}
+
+void rdss__narrow_key(const char *engine, const char *address, int port, const char *verify_name,
+                      char *out, size_t size)
+{
+    snprintf(out, size, "%s|%s|%d|%s", engine, address, port, verify_name);
+}
+
+static entry *find(const char *key)
+{
+    for (int i = 0; i < CACHE_SIZE; i++)
+        if (cache[i].key != NULL && strcmp(cache[i].key, key) == 0)
+            return &cache[i];
+    return NULL;
+}
+
+rdss_trust *rdss__narrow_lookup(const rdss_trust *full, const char *key)
+{
+    rdss_trust *found = NULL;
+    pthread_mutex_lock(&lock);
+    entry *e = find(key);
+    if (e != NULL && e->full_id == rdss__trust_id(full)) {
+        e->used = ++tick;
+        found = rdss__trust_ref(e->narrow);
+    }
+    pthread_mutex_unlock(&lock);
+    return found;
+}
+
+void rdss__narrow_learn(const rdss_trust *full, const char *key, X509 *anchor)
+{
+    /* built outside the lock: it writes a memfd */
+    rdss_trust *narrow = NULL;
+    if (rdss__trust_of_one(full, anchor, &narrow) != RDSS_OK)
+        return;
+    char *copy = strdup(key);
+    pthread_mutex_lock(&lock);
+    entry *e = find(key);
+    for (int i = 0; e == NULL && i < CACHE_SIZE; i++)
+        if (cache[i].key == NULL)
+            e = &cache[i];
+    if (e == NULL) { /* full: the least recently used goes */
+        e = &cache[0];
+        for (int i = 1; i < CACHE_SIZE; i++)
+            if (cache[i].used < e->used)
+                e = &cache[i];
+    }
+    if (copy != NULL) {
+        clear(e);
+        e->key = copy;
+        e->full_id = rdss__trust_id(full);
+        e->narrow = narrow;
+        e->used = ++tick;
+        narrow = NULL;
+        copy = NULL;
+        if (!cleanup_registered)
+            cleanup_registered = atexit(release_all) == 0;
+    }
+    pthread_mutex_unlock(&lock);
+    rdss__trust_unref(narrow);
+    free(copy);
+}
+
+void rdss__narrow_learn_from(const rdss_trust *full, const char *key, const char *name,
+                             STACK_OF(X509) *chain)
+{
+    X509 *anchor = NULL;
+    if (rdss__verify_chain(full, chain, name, &anchor, NULL) == RDSS_OK && anchor != NULL)
+        rdss__narrow_learn(full, key, anchor);
+    X509_free(anchor);
+}
+
+void rdss__narrow_forget(const char *key)
+{
+    pthread_mutex_lock(&lock);
+    entry *e = find(key);
+    if (e != NULL)
+        clear(e);
+    pthread_mutex_unlock(&lock);
+}
+
+rdss_code rdss__narrow_first(rdss_engine engine, const char *host, int port, const char *name,
+                             const rdss_trust *full, rdss_deadline deadline, const char *key,
+                             rdss_trust **narrow, rdss_error **err)
+{
+    *narrow = NULL;
+    if (sk_X509_num(rdss__trust_certs(full)) <= SMALL_TRUST)
+        return RDSS_OK; /* a few certificates cost the driver nothing to decode */
+    rdss_probe_facts facts = {0};
+    rdss_code code = rdss__probe(engine, host, port, name, full, deadline, &facts, err);
+    if (code == RDSS_OK && facts.anchor != NULL) {
+        rdss__narrow_learn(full, key, facts.anchor);
+        *narrow = rdss__narrow_lookup(full, key);
+    }
+    rdss__probe_facts_free(&facts);
+    return code;
+}

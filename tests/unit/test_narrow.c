@@ -1,0 +1,75 @@
+/* The narrowing cache: what it remembers, for which trust, how much. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "certgen.h"
+#include "narrow.h"
+
+static void learn_lookup_forget(void **state)
+{
+    (void)state;
+    rdss_trust *embedded = NULL, *other = NULL;
+    assert_int_equal(rdss__trust_embedded(&embedded, NULL), RDSS_OK);
+    tc_cert root = tc_make("Other Root", 1, -1, 365, NULL);
+    char *pem = tc_pem(&root, 1);
+    assert_int_equal(rdss__trust_from_pem(pem, strlen(pem), "other", &other, NULL), RDSS_OK);
+    X509 *anchor = sk_X509_value(rdss__trust_certs(embedded), 5);
+    char key[128];
+    rdss__narrow_key("pg", "10.0.0.1", 5432, "db.example.com", key, sizeof(key));
+    assert_null(rdss__narrow_lookup(embedded, key));
+    rdss__narrow_learn(embedded, key, anchor);
+    rdss_trust *narrow = rdss__narrow_lookup(embedded, key);
+    assert_non_null(narrow);
+    assert_int_equal(sk_X509_num(rdss__trust_certs(narrow)), 1);
+    assert_int_equal(X509_cmp(sk_X509_value(rdss__trust_certs(narrow), 0), anchor), 0);
+    assert_non_null(strstr(rdss__trust_ca_file(narrow), "/proc/self/fd/"));
+    rdss__trust_unref(narrow);
+    /* another trust (another bundle) never gets that entry */
+    assert_null(rdss__narrow_lookup(other, key));
+    rdss__narrow_forget(key);
+    assert_null(rdss__narrow_lookup(embedded, key));
+    rdss__trust_unref(other);
+    rdss__trust_unref(embedded);
+    free(pem);
+    tc_cert_free(&root);
+}
+
+static void bounded_least_recently_used_goes(void **state)
+{
+    (void)state;
+    rdss_trust *embedded = NULL;
+    assert_int_equal(rdss__trust_embedded(&embedded, NULL), RDSS_OK);
+    X509 *anchor = sk_X509_value(rdss__trust_certs(embedded), 0);
+    char key[128];
+    for (int i = 0; i < 70; i++) {
+        rdss__narrow_key("mysql", "10.0.0.2", 3306 + i, "db", key, sizeof(key));
+        rdss__narrow_learn(embedded, key, anchor);
+    }
+    int remembered = 0;
+    for (int i = 0; i < 70; i++) {
+        rdss__narrow_key("mysql", "10.0.0.2", 3306 + i, "db", key, sizeof(key));
+        rdss_trust *narrow = rdss__narrow_lookup(embedded, key);
+        remembered += narrow != NULL;
+        rdss__trust_unref(narrow);
+    }
+    assert_int_equal(remembered, 64);
+    rdss__narrow_key("mysql", "10.0.0.2", 3306, "db", key, sizeof(key));
+    rdss_trust *oldest = rdss__narrow_lookup(embedded, key);
+    assert_null(oldest); /* learned first, never used since: evicted */
+    rdss__trust_unref(embedded);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(learn_lookup_forget),
+        cmocka_unit_test(bounded_least_recently_used_goes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
