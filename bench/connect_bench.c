@@ -130,19 +130,14 @@ static double median(double *values, int n)
     return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
 }
 
+static rdss_config *config_for(const settings *s, const variant *v);
+
 /* In the child: the connects of one variant, timed. */
 static sample run_variant(const settings *s, const variant *v)
 {
     sample out = {0};
     double start = now_ms();
-    rdss_config *cfg = NULL;
-    if (v->kind == RDSS) {
-        cfg = rdss_config_new();
-        rdss_code code = v->embedded ? rdss_config_add_extra_ca_file(cfg, s->root, NULL)
-                                     : rdss_config_set_bundle_file(cfg, v->whole_bundle ? s->bundle_plus_test : s->root, NULL);
-        if (code != RDSS_OK)
-            out.failures++;
-    }
+    rdss_config *cfg = config_for(s, v);
     double *times = calloc((size_t)s->connects, sizeof(double));
     for (int i = 0; i < s->connects; i++) {
         double t0 = i == 0 ? start : now_ms(); /* the first includes the config's setup */
@@ -161,6 +156,67 @@ static sample run_variant(const settings *s, const variant *v)
     free(times);
     rdss_config_free(cfg);
     return out;
+}
+
+static rdss_config *config_for(const settings *s, const variant *v)
+{
+    if (v->kind != RDSS)
+        return NULL;
+    rdss_config *cfg = rdss_config_new();
+    rdss_code code = v->embedded ? rdss_config_add_extra_ca_file(cfg, s->root, NULL)
+                                 : rdss_config_set_bundle_file(cfg, v->whole_bundle ? s->bundle_plus_test : s->root, NULL);
+    if (code != RDSS_OK) {
+        fprintf(stderr, "connect_bench: cannot set up %s\n", v->name);
+        exit(2);
+    }
+    return cfg;
+}
+
+/* In one process, connects of a and b alternated (A B A B ...), after one
+ * warm-up connect each: the ratio of b's median to a's, free of the drift
+ * and process-to-process variation separate runs see. */
+static double paired_ratio(const settings *s, const variant *a, const variant *b)
+{
+    rdss_config *cfg_a = config_for(s, a), *cfg_b = config_for(s, b);
+    double *ta = calloc((size_t)s->connects, sizeof(double)), *tb = calloc((size_t)s->connects, sizeof(double));
+    connect_once(s, a, cfg_a);
+    connect_once(s, b, cfg_b);
+    for (int i = 0; i < s->connects; i++) {
+        double t0 = now_ms();
+        connect_once(s, a, cfg_a);
+        double t1 = now_ms();
+        connect_once(s, b, cfg_b);
+        ta[i] = t1 - t0;
+        tb[i] = now_ms() - t1;
+    }
+    double ratio = median(tb, s->connects) / median(ta, s->connects);
+    free(ta);
+    free(tb);
+    rdss_config_free(cfg_a);
+    rdss_config_free(cfg_b);
+    return ratio;
+}
+
+static double paired_in_child(const settings *s, const variant *a, const variant *b)
+{
+    int fds[2];
+    double ratio = 0;
+    if (pipe(fds) != 0)
+        exit(2);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fds[0]);
+        double result = paired_ratio(s, a, b);
+        ssize_t written = write(fds[1], &result, sizeof(result));
+        mysql_library_end();
+        _exit(written == (ssize_t)sizeof(result) ? 0 : 1);
+    }
+    close(fds[1]);
+    if (read(fds[0], &ratio, sizeof(ratio)) != (ssize_t)sizeof(ratio))
+        ratio = 0;
+    close(fds[0]);
+    waitpid(pid, NULL, 0);
+    return ratio;
 }
 
 static sample in_child(const settings *s, const variant *v)
@@ -271,14 +327,23 @@ int main(int argc, char **argv)
         printf("| %s | %.2f | %.2f | %.2f | %.1f |\n", variants[v].name, med[v], first[v], cpu[v],
                (double)rss[v] / 1024.0);
     }
-    printf("\n");
+    printf("\nRatios from paired runs (in one process, the two variants' connects alternated, "
+           "medians of %d rounds):\n\n", s.rounds);
     for (int engine = 0; engine < 2; engine++) {
-        size_t base = engine * 5; /* raw bundle, raw floor, rdss embedded, rdss file, rdss floor */
-        printf("%s: librdssecure (embedded bundle) / floor = %.3f (goal <= 1.10); "
-               "raw whole bundle / librdssecure = %.2fx faster; librdssecure one root / raw one root "
-               "= %.3f (goal <= 1.02); one-time cost %.1f ms (goal < 50)\n",
-               engine ? "mysql" : "pg", med[base + 2] / med[base + 1], med[base] / med[base + 2],
-               med[base + 4] / med[base + 1], first[base + 2] - med[base + 2]);
+        size_t base = (size_t)engine * 5; /* raw bundle, raw floor, rdss embedded, rdss file, rdss floor */
+        double embedded[64], same_file[64], speedup[64];
+        int rounds = s.rounds < 64 ? s.rounds : 64;
+        for (int round = 0; round < rounds; round++) {
+            embedded[round] = paired_in_child(&s, &variants[base + 1], &variants[base + 2]);
+            same_file[round] = paired_in_child(&s, &variants[base + 1], &variants[base + 4]);
+            speedup[round] = 1.0 / paired_in_child(&s, &variants[base], &variants[base + 2]);
+        }
+        printf("- %s: librdssecure with the embedded bundle / raw with the one root (floor) = %.3f "
+               "(goal <= 1.10); raw with the whole bundle is %.2fx slower than librdssecure; "
+               "librdssecure / raw, both given the one-root file = %.3f (goal <= 1.02); one-time "
+               "cost (first connect minus median, embedded) %.1f ms (goal < 50)\n",
+               engine ? "mysql" : "pg", median(embedded, rounds), median(speedup, rounds),
+               median(same_file, rounds), first[base + 2] - med[base + 2]);
     }
     if (failures > 0)
         printf("\n%d connects FAILED: the numbers above are not comparable\n", failures);

@@ -51,9 +51,9 @@ struct rdss_mysql_attempt {
 
 /* libmariadb 3.3 runs its TLS handshake on a blocking socket even in
  * non-blocking mode, and waits inside it with its own whole-second
- * timeouts. Three things keep that within our deadline: after every read
- * and write of the connect this thread is driving, the socket's receive and
- * send timeouts are set to what is left (libmariadb's I/O callback); the
+ * timeouts. Three things keep that within our deadline: after the writes
+ * made before TLS is up (the SSL request), the socket's receive and send
+ * timeouts are set to what is left (libmariadb's I/O callback); the
  * driver's waits go through io_wait_within_deadline (MARIADB_OPT_IO_WAIT);
  * and the driver's connect timeout is the deadline rounded up to a second,
  * as a backstop. libmariadb resets the socket timeouts to the handle's own
@@ -78,10 +78,14 @@ int ma_pvio_register_callback(my_bool register_callback,
                               void (*callback)(int mode, MYSQL *mysql, const uchar *buffer,
                                                size_t length));
 
+/* The blocking handshake follows a write made before TLS is up (the SSL
+ * request): bound the socket then, not after every read and write (each
+ * bound is two system calls). */
 static void after_driver_io(int mode, MYSQL *mysql, const uchar *buffer, size_t length)
 {
-    (void)mode, (void)buffer, (void)length;
-    if (driving != NULL && driving->mysql == mysql)
+    (void)buffer, (void)length;
+    if (driving != NULL && driving->mysql == mysql && mode == 1 && mysql->net.pvio != NULL &&
+        mysql->net.pvio->ctls == NULL)
         bound_socket_timeouts(driving);
 }
 
