@@ -16,6 +16,7 @@
 #include <rdssecure/mysql.h>
 
 #include "certgen.h"
+#include "scenarios.h"
 #include "testenv.h"
 
 #define SCRATCH(key) testenv("mariadb_scratch.env", key)
@@ -152,9 +153,6 @@ static void a_leaf_expiring_in_10_days_warns(void **state)
     tc_cert_free(&sub);
 }
 
-/* The whole RDS bundle plus two test roots: the library narrows the
- * driver's CA file to the root that anchored the last connect; rotations
- * must not notice. */
 static rdss_code connect_with(const rdss_config *cfg)
 {
     MYSQL *mysql = mysql_init(NULL);
@@ -171,39 +169,7 @@ static rdss_code connect_with(const rdss_config *cfg)
 static void rotations_keep_the_full_bundle_semantics(void **state)
 {
     (void)state;
-    char *dir = tc_tmpdir();
-    tc_cert sub = tc_load(testenv_pki("sub.pem"), testenv_pki("sub.key"));
-    tc_cert root_a = tc_load(testenv_pki("root.pem"), testenv_pki("root.key"));
-    tc_cert root_b = tc_make("Amazon RDS us-east-1 Root CA ECC384 G1", 1, -1, 3650, NULL);
-    tc_cert outsider = tc_make("Amazon RDS us-east-1 Root CA RSA4096 G1", 1, -1, 3650, NULL);
-    char *extra_pem = tc_pem((tc_cert[]){root_a, root_b}, 2);
-    char *extra = tc_write(dir, "extra.pem", extra_pem, strlen(extra_pem), 0644);
-    rdss_config *cfg = rdss_config_new(); /* the embedded bundle, 87 roots, plus the two */
-    assert_int_equal(rdss_config_add_extra_ca_file(cfg, extra, NULL), RDSS_OK);
-    tc_cert leaf_a = tc_make_server(RDS_NAME, SANS, -1, 30, &sub);
-    tc_cert leaf_b = tc_make_server(RDS_NAME, SANS, -1, 30, &root_b);
-    tc_cert leaf_out = tc_make_server(RDS_NAME, SANS, -1, 30, &outsider);
-    serve_certificate(&leaf_a, &sub);
-    assert_int_equal(connect_with(cfg), RDSS_OK); /* learns root A */
-    assert_int_equal(connect_with(cfg), RDSS_OK); /* narrowed to root A */
-    serve_certificate(&leaf_b, NULL);
-    assert_int_equal(connect_with(cfg), RDSS_OK); /* rotated to root B: still connects */
-    assert_int_equal(connect_with(cfg), RDSS_OK); /* narrowed to root B now */
-    serve_certificate(&leaf_out, NULL);
-    assert_int_equal(connect_with(cfg), RDSS_ERR_CERT_VERIFY); /* outside the bundle */
-    serve_certificate(&leaf_a, &sub);
-    assert_int_equal(connect_with(cfg), RDSS_OK);
-    rdss_config_free(cfg);
-    tc_cert_free(&leaf_out);
-    tc_cert_free(&leaf_b);
-    tc_cert_free(&leaf_a);
-    tc_cert_free(&outsider);
-    tc_cert_free(&root_b);
-    tc_cert_free(&root_a);
-    tc_cert_free(&sub);
-    free(extra);
-    free(extra_pem);
-    tc_rmdir_all(dir);
+    scenario_rotations(serve_certificate, connect_with);
 }
 
 static void a_good_leaf_connects_again(void **state)

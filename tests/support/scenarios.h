@@ -1,0 +1,19 @@
+/* Test scenarios both engines go through against a scratch server whose
+ * certificate the test controls. */
+#ifndef RDSS_TEST_SCENARIOS_H
+#define RDSS_TEST_SCENARIOS_H
+
+#include <rdssecure/rdssecure.h>
+
+#include "certgen.h"
+
+/* The embedded bundle plus two test roots; the server presents a leaf of
+ * root A, then of root B (both trusted), then of a root outside the trust,
+ * then A again: connect_with must give ok, ok, ok, ok, cert_verify, ok.
+ * The library narrows the driver's CA file to the last anchor in between;
+ * rotations must not notice. `serve` installs a leaf (and the rest of its
+ * chain) on the server. */
+void scenario_rotations(void (*serve)(const tc_cert *leaf, const tc_cert *chain_rest),
+                        rdss_code (*connect_with)(const rdss_config *cfg));
+
+#endif
