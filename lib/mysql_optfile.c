@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <openssl/ssl.h>
 
@@ -15,6 +16,7 @@
  * nest at most 64 deep. */
 #define LINE_MAX_BYTES 4095
 #define RECURSION_MAX 64
+#define FILE_MAX_BYTES (1L << 20)
 
 typedef struct reader {
     const char *group;
@@ -228,15 +230,25 @@ static int is_our_group(const char *name, const char *group)
            strcmp(name, "client-mariadb") == 0 || (group != NULL && strcmp(name, group) == 0);
 }
 
-/* One file, line by line, as libmariadb 3.3's reader does it. */
+/* One file, line by line, as libmariadb 3.3's reader does it. Only regular
+ * files, and at most FILE_MAX_BYTES of each: an !include of /dev/zero or a
+ * FIFO must not hang a connect (libmariadb never sees what we skip: it
+ * reads our sanitized copy). */
 static void read_file(reader *r, const char *path, unsigned recursion)
 {
     FILE *in = fopen(path, "r");
     if (in == NULL)
         return;
+    struct stat st;
+    if (fstat(fileno(in), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fclose(in);
+        return;
+    }
     char line[LINE_MAX_BYTES + 1];
     int in_group = 0, found_group = 0, escaped = 0;
-    while (r->code == RDSS_OK && fgets(line, LINE_MAX_BYTES, in) != NULL) {
+    long consumed = 0;
+    while (r->code == RDSS_OK && consumed < FILE_MAX_BYTES && fgets(line, LINE_MAX_BYTES, in) != NULL) {
+        consumed += (long)strlen(line) + 1;
         char *p = skip_space(line);
         if (!escaped && (*p == '"' || *p == '\''))
             continue; /* libmariadb skips a line that starts with a quote */

@@ -357,6 +357,11 @@ static rdss_code plan_targets(rdss_pg_plan *plan, const rdss_config *cfg, rdss_d
     return code;
 }
 
+rdss_code rdss__pg_check_policy(rdss_pg_params *params, rdss_error **err)
+{
+    return check_tls_options(params, err);
+}
+
 rdss_code rdss__pg_plan(rdss_pg_params *params, const rdss_config *cfg, rdss_deadline deadline,
                         rdss_pg_plan *out, rdss_error **err)
 {

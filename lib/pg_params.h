@@ -47,6 +47,10 @@ rdss_code rdss__pg_params_from_arrays(const char *const *keywords, const char *c
 rdss_code rdss__pg_plan(rdss_pg_params *params, const rdss_config *cfg, rdss_deadline deadline,
                         rdss_pg_plan *out, rdss_error **err);
 
+/* The TLS policy alone (what rdss__pg_plan refuses or raises before it
+ * resolves anything): for the fuzzer, which must not reach the network. */
+rdss_code rdss__pg_check_policy(rdss_pg_params *params, rdss_error **err);
+
 /* Sets (or with value NULL removes) a keyword; 0 when out of memory. */
 int rdss__pg_params_set(rdss_pg_params *params, const char *keyword, const char *value);
 

@@ -118,8 +118,11 @@ static rdss_code pg_request_tls(int fd, const char *host, rdss_deadline deadline
         return code;
     unsigned char answer = 0;
     code = read_exact(fd, &answer, 1, deadline, host, "answering the TLS request", err);
-    if (code != RDSS_OK)
-        return code;
+    return code == RDSS_OK ? rdss__pg_check_answer(answer, host, err) : code;
+}
+
+rdss_code rdss__pg_check_answer(unsigned char answer, const char *host, rdss_error **err)
+{
     if (answer == 'S')
         return RDSS_OK;
     if (answer == 'N')
@@ -152,6 +155,28 @@ static rdss_code mysql_early_error(const unsigned char *p, size_t len, const cha
                       text_len, (const char *)p + text);
 }
 
+rdss_code rdss__mysql_check_greeting(const unsigned char *p, size_t len, const char *host,
+                                     rdss_error **err)
+{
+    if (len == 0)
+        return rdss__fail(err, RDSS_ERR_TLS_REFUSED, "%s sent an empty first packet", host);
+    if (p[0] == 0xff)
+        return mysql_early_error(p, len, host, err);
+    /* protocol 10: version, NUL, thread id (4), scramble (8), filler, caps (2) */
+    const unsigned char *nul = memchr(p + 1, 0, len - 1);
+    size_t caps_at = nul ? (size_t)(nul - p) + 1 + 4 + 8 + 1 : len;
+    if (p[0] != 10 || caps_at + 2 > len)
+        return rdss__fail(err, RDSS_ERR_TLS_REFUSED,
+                          "%s did not send a MySQL handshake (protocol %u): is this a MySQL "
+                          "or MariaDB port?", host, p[0]);
+    if (!((p[caps_at] | p[caps_at + 1] << 8) & MY_CLIENT_SSL))
+        return rdss__fail(err, RDSS_ERR_TLS_REFUSED,
+                          "%s does not offer TLS (its handshake lacks CLIENT_SSL): configure "
+                          "ssl_cert and ssl_key on the server (on RDS, TLS is always "
+                          "available; check the endpoint and port)", host);
+    return RDSS_OK;
+}
+
 /* MySQL's pre-TLS step: the server speaks first with its handshake, whose
  * capability flags must include CLIENT_SSL; we answer with the short SSL
  * request (capabilities, no user name) and TLS starts. */
@@ -169,22 +194,8 @@ static rdss_code mysql_request_tls(int fd, const char *host, rdss_deadline deadl
     if (p == NULL)
         return rdss__fail(err, RDSS_ERR_INTERNAL, "out of memory");
     code = read_exact(fd, p, len, deadline, host, "the server's handshake", err);
-    if (code == RDSS_OK && p[0] == 0xff) {
-        code = mysql_early_error(p, len, host, err);
-    } else if (code == RDSS_OK) {
-        /* protocol 10: version, NUL, thread id (4), scramble (8), filler, caps (2) */
-        const unsigned char *nul = memchr(p + 1, 0, len - 1);
-        size_t caps_at = nul ? (size_t)(nul - p) + 1 + 4 + 8 + 1 : len;
-        if (p[0] != 10 || caps_at + 2 > len)
-            code = rdss__fail(err, RDSS_ERR_TLS_REFUSED,
-                              "%s did not send a MySQL handshake (protocol %u): is this a MySQL "
-                              "or MariaDB port?", host, p[0]);
-        else if (!((p[caps_at] | p[caps_at + 1] << 8) & MY_CLIENT_SSL))
-            code = rdss__fail(err, RDSS_ERR_TLS_REFUSED,
-                              "%s does not offer TLS (its handshake lacks CLIENT_SSL): configure "
-                              "ssl_cert and ssl_key on the server (on RDS, TLS is always "
-                              "available; check the endpoint and port)", host);
-    }
+    if (code == RDSS_OK)
+        code = rdss__mysql_check_greeting(p, len, host, err);
     free(p);
     if (code != RDSS_OK)
         return code;

@@ -34,4 +34,11 @@ rdss_code rdss__probe(rdss_engine engine, const char *host, int port, const char
                       const rdss_trust *trust, rdss_deadline deadline, rdss_probe_facts *facts,
                       rdss_error **err);
 
+/* The pure parts of the pre-TLS steps, for the probe and the fuzzers:
+ * PostgreSQL's one-byte answer to SSLRequest, and a MySQL server's first
+ * packet (payload without the 4-byte header) of any length and content. */
+rdss_code rdss__pg_check_answer(unsigned char answer, const char *host, rdss_error **err);
+rdss_code rdss__mysql_check_greeting(const unsigned char *payload, size_t len, const char *host,
+                                     rdss_error **err);
+
 #endif

@@ -1,0 +1,25 @@
+/* The mysql:// URI parser. */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mysql_uri.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size); /* libFuzzer calls it */
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char *text = malloc(size + 1);
+    if (text == NULL)
+        return 0;
+    memcpy(text, data, size);
+    text[size] = '\0';
+    rdss_my_uri uri;
+    rdss_error *err = NULL;
+    if (rdss__my_uri_parse(text, &uri, &err) == RDSS_OK)
+        rdss__my_uri_free(&uri);
+    rdss_error_free(err);
+    free(text);
+    return 0;
+}
