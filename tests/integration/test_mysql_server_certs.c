@@ -17,31 +17,12 @@
 
 #include "certgen.h"
 #include "scenarios.h"
+#include "scratch.h"
 #include "testenv.h"
 
 #define SCRATCH(key) testenv("mariadb_scratch.env", key)
 #define RDS_NAME "db1.abc123xyz.us-east-1.rds.amazonaws.com"
 #define SANS "DNS:" RDS_NAME ",DNS:localhost,IP:127.0.0.1"
-
-/* The scratch server's root, over its Unix socket. */
-static void admin(const char *sql)
-{
-    MYSQL *mysql = mysql_init(NULL);
-    unsigned socket_protocol = MYSQL_PROTOCOL_SOCKET;
-    mysql_optionsv(mysql, MYSQL_OPT_PROTOCOL, &socket_protocol);
-    if (!mysql_real_connect(mysql, "localhost", "root", NULL, NULL, 0, SCRATCH("MY_SOCKET"), 0))
-        fail_msg("admin connection: %s", mysql_error(mysql));
-    if (mysql_query(mysql, sql) != 0)
-        fail_msg("%s: %s", sql, mysql_error(mysql));
-    mysql_close(mysql);
-}
-
-/* Installs leaf (+ the rest of its chain) as the server's certificate. */
-static void serve_certificate(const tc_cert *leaf, const tc_cert *chain_rest)
-{
-    tc_install_server_cert(SCRATCH("MY_BASE"), SCRATCH("MY_SERVER_USER"), leaf, chain_rest);
-    admin("FLUSH SSL"); /* new connections get the new certificate */
-}
 
 static rdss_code connect_code(rdss_error **err)
 {
@@ -75,7 +56,7 @@ static void an_expired_leaf_is_cert_verify(void **state)
     (void)state;
     tc_cert sub = tc_load(testenv_pki("sub.pem"), testenv_pki("sub.key"));
     tc_cert leaf = tc_make_server(RDS_NAME, SANS, -60, -1, &sub);
-    serve_certificate(&leaf, &sub);
+    scratch_mysql_serve(&leaf, &sub);
     expect_code(RDSS_ERR_CERT_VERIFY, "expired");
     /* the probe says the same, and that the chain's expiry has passed */
     rdss_config *cfg = rdss_config_new();
@@ -97,7 +78,7 @@ static void a_self_signed_leaf_is_cert_verify(void **state)
 {
     (void)state;
     tc_cert leaf = tc_make_server(RDS_NAME, SANS, -1, 30, NULL);
-    serve_certificate(&leaf, NULL);
+    scratch_mysql_serve(&leaf, NULL);
     expect_code(RDSS_ERR_CERT_VERIFY, "self-signed");
     tc_cert_free(&leaf);
 }
@@ -109,7 +90,7 @@ static void a_leaf_for_another_name_is_hostname_mismatch(void **state)
      * libmariadb's own host check fails, the probe says why */
     tc_cert sub = tc_load(testenv_pki("sub.pem"), testenv_pki("sub.key"));
     tc_cert leaf = tc_make_server(RDS_NAME, "DNS:" RDS_NAME, -1, 30, &sub);
-    serve_certificate(&leaf, &sub);
+    scratch_mysql_serve(&leaf, &sub);
     expect_code(RDSS_ERR_HOSTNAME_MISMATCH, RDS_NAME);
     tc_cert_free(&leaf);
     tc_cert_free(&sub);
@@ -120,7 +101,7 @@ static void a_leaf_expiring_in_10_days_warns(void **state)
     (void)state;
     tc_cert sub = tc_load(testenv_pki("sub.pem"), testenv_pki("sub.key"));
     tc_cert leaf = tc_make_server(RDS_NAME, SANS, -1, 10, &sub);
-    serve_certificate(&leaf, &sub);
+    scratch_mysql_serve(&leaf, &sub);
     rdss_config *cfg = rdss_config_new();
     assert_int_equal(rdss_config_set_bundle_file(cfg, testenv_pki("root.pem"), NULL), RDSS_OK);
     test_log warnings = {0};
@@ -169,7 +150,7 @@ static rdss_code connect_with(const rdss_config *cfg)
 static void rotations_keep_the_full_bundle_semantics(void **state)
 {
     (void)state;
-    scenario_rotations(serve_certificate, connect_with);
+    scenario_rotations(scratch_mysql_serve, connect_with);
 }
 
 static void a_good_leaf_connects_again(void **state)
@@ -179,7 +160,7 @@ static void a_good_leaf_connects_again(void **state)
      * certificates', not the server's */
     tc_cert sub = tc_load(testenv_pki("sub.pem"), testenv_pki("sub.key"));
     tc_cert leaf = tc_make_server(RDS_NAME, SANS, -1, 30, &sub);
-    serve_certificate(&leaf, &sub);
+    scratch_mysql_serve(&leaf, &sub);
     expect_code(RDSS_OK, NULL);
     tc_cert_free(&leaf);
     tc_cert_free(&sub);

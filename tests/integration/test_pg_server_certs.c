@@ -17,69 +17,11 @@
 
 #include "certgen.h"
 #include "scenarios.h"
+#include "scratch.h"
 #include "testenv.h"
 
 #define SCRATCH(key) testenv("postgres_scratch.env", key)
 #define SANS "DNS:db1.abc123xyz.us-east-1.rds.amazonaws.com,DNS:localhost,IP:127.0.0.1"
-
-/* The scratch server's superuser, over its Unix socket (local trust). */
-static void admin(const char *sql)
-{
-    char info[512];
-    snprintf(info, sizeof(info), "host=%s port=%s user=postgres dbname=postgres", SCRATCH("PG_SOCKET_DIR"),
-             SCRATCH("PG_PORT"));
-    PGconn *conn = PQconnectdb(info);
-    if (PQstatus(conn) != CONNECTION_OK)
-        fail_msg("admin connection: %s", PQerrorMessage(conn));
-    PGresult *res = PQexec(conn, sql);
-    if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)
-        fail_msg("%s: %s", sql, PQerrorMessage(conn));
-    PQclear(res);
-    PQfinish(conn);
-}
-
-/* Whether the server presents `expected` now: a handshake of our own, with
- * no verification (only looking) and no credentials. */
-static int presents(const tc_cert *expected)
-{
-    int same = 0;
-    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
-    SSL *ssl = SSL_new(ctx);
-    BIO *bio = BIO_new_connect("127.0.0.1");
-    BIO_set_conn_port(bio, SCRATCH("PG_PORT"));
-    if (BIO_do_connect(bio) == 1) {
-        static const unsigned char request[8] = {0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f};
-        char answer = 0;
-        if (BIO_write(bio, request, 8) == 8 && BIO_read(bio, &answer, 1) == 1 && answer == 'S') {
-            SSL_set_bio(ssl, bio, bio);
-            bio = NULL;
-            if (SSL_connect(ssl) == 1) {
-                X509 *peer = SSL_get1_peer_certificate(ssl);
-                same = peer != NULL && X509_cmp(peer, expected->cert) == 0;
-                X509_free(peer);
-            }
-        }
-    }
-    BIO_free_all(bio);
-    SSL_free(ssl);
-    SSL_CTX_free(ctx);
-    return same;
-}
-
-/* Installs leaf (+ chain) as the scratch server's certificate and waits
- * until the server presents it. */
-static void serve_certificate(const tc_cert *leaf, const tc_cert *chain_rest)
-{
-    tc_install_server_cert(SCRATCH("PG_BASE"), SCRATCH("PG_SERVER_USER"), leaf, chain_rest);
-    admin("SELECT pg_reload_conf()");
-    int shown = 0;
-    for (int i = 0; i < 100 && !shown; i++) {
-        shown = presents(leaf);
-        if (!shown)
-            usleep(50000);
-    }
-    assert_true(shown);
-}
 
 static rdss_code connect_code(rdss_error **err)
 {
@@ -99,7 +41,7 @@ static void an_expired_leaf_is_cert_verify(void **state)
     (void)state;
     tc_cert sub = tc_load(testenv_pki("sub.pem"), testenv_pki("sub.key"));
     tc_cert leaf = tc_make_server("db1.abc123xyz.us-east-1.rds.amazonaws.com", SANS, -60, -1, &sub);
-    serve_certificate(&leaf, &sub);
+    scratch_pg_serve(&leaf, &sub);
     rdss_error *err = NULL;
     assert_int_equal(connect_code(&err), RDSS_ERR_CERT_VERIFY);
     assert_non_null(strstr(rdss_error_message(err), "expired"));
@@ -124,7 +66,7 @@ static void a_self_signed_leaf_is_cert_verify(void **state)
 {
     (void)state;
     tc_cert leaf = tc_make_server("db1.abc123xyz.us-east-1.rds.amazonaws.com", SANS, -1, 30, NULL);
-    serve_certificate(&leaf, NULL);
+    scratch_pg_serve(&leaf, NULL);
     rdss_error *err = NULL;
     assert_int_equal(connect_code(&err), RDSS_ERR_CERT_VERIFY);
     assert_non_null(strstr(rdss_error_message(err), "self-signed"));
@@ -137,7 +79,7 @@ static void a_leaf_expiring_in_10_days_warns(void **state)
     (void)state;
     tc_cert sub = tc_load(testenv_pki("sub.pem"), testenv_pki("sub.key"));
     tc_cert leaf = tc_make_server("db1.abc123xyz.us-east-1.rds.amazonaws.com", SANS, -1, 10, &sub);
-    serve_certificate(&leaf, &sub);
+    scratch_pg_serve(&leaf, &sub);
     rdss_config *cfg = rdss_config_new();
     assert_int_equal(rdss_config_set_bundle_file(cfg, testenv_pki("root.pem"), NULL), RDSS_OK);
     test_log warnings = {0};
@@ -181,7 +123,7 @@ static rdss_code connect_with(const rdss_config *cfg)
 static void rotations_keep_the_full_bundle_semantics(void **state)
 {
     (void)state;
-    scenario_rotations(serve_certificate, connect_with);
+    scenario_rotations(scratch_pg_serve, connect_with);
 }
 
 static void a_good_leaf_connects_again(void **state)
@@ -191,7 +133,7 @@ static void a_good_leaf_connects_again(void **state)
      * were the certificates', not the server's */
     tc_cert sub = tc_load(testenv_pki("sub.pem"), testenv_pki("sub.key"));
     tc_cert leaf = tc_make_server("db1.abc123xyz.us-east-1.rds.amazonaws.com", SANS, -1, 30, &sub);
-    serve_certificate(&leaf, &sub);
+    scratch_pg_serve(&leaf, &sub);
     rdss_error *err = NULL;
     /* superuser postgres has no password and local-only trust: over TCP the
      * server demands one, so success here is "auth", reached after TLS */
@@ -206,8 +148,8 @@ static void a_good_leaf_connects_again(void **state)
 static void a_server_without_tls_is_tls_refused(void **state)
 {
     (void)state;
-    admin("ALTER SYSTEM SET ssl = off");
-    admin("SELECT pg_reload_conf()");
+    scratch_pg_admin("ALTER SYSTEM SET ssl = off");
+    scratch_pg_admin("SELECT pg_reload_conf()");
     rdss_error *err = NULL;
     rdss_code code = RDSS_OK;
     for (int i = 0; i < 100; i++) { /* until the reload has taken effect */
@@ -226,8 +168,8 @@ static void a_server_without_tls_is_tls_refused(void **state)
                      RDSS_ERR_TLS_REFUSED);
     assert_int_equal(rdss_probe_report_chain_length(report), 0);
     rdss_probe_report_free(report);
-    admin("ALTER SYSTEM RESET ssl");
-    admin("SELECT pg_reload_conf()");
+    scratch_pg_admin("ALTER SYSTEM RESET ssl");
+    scratch_pg_admin("SELECT pg_reload_conf()");
 }
 
 int main(void)

@@ -97,6 +97,12 @@ static void includes(void **state)
     assert_int_equal(rdss__my_options_read(outer, NULL, &options, NULL), RDSS_OK);
     assert_string_equal(options.text, "[client]\ncompress=\"1\"\nuser=\"from-dir\"\n");
     rdss__my_options_free(&options);
+    /* what is not a regular file is skipped: /dev/zero would never end */
+    char *zero = write_file("zero.cnf", "[client]\n!include /dev/zero\nuser=after\n");
+    assert_int_equal(rdss__my_options_read(zero, NULL, &options, NULL), RDSS_OK);
+    assert_string_equal(options.text, "[client]\nuser=\"after\"\n");
+    rdss__my_options_free(&options);
+    free(zero);
     /* a file that includes itself stops at libmariadb's depth limit */
     snprintf(text, sizeof(text), "[client]\n!include %s/loop.cnf\n", dir);
     char *loop = write_file("loop.cnf", text);

@@ -1,0 +1,17 @@
+/* The scratch servers (fixtures postgres_scratch and mariadb_scratch): run
+ * SQL as their superuser over the Unix socket, and make them present a
+ * given certificate (with the rest of its chain) to new connections. */
+#ifndef RDSS_TEST_SCRATCH_H
+#define RDSS_TEST_SCRATCH_H
+
+#include "certgen.h"
+
+void scratch_pg_admin(const char *sql);
+/* Installs the certificate, reloads, and waits until the server presents it. */
+void scratch_pg_serve(const tc_cert *leaf, const tc_cert *chain_rest);
+
+void scratch_mysql_admin(const char *sql);
+/* Installs the certificate and runs FLUSH SSL. */
+void scratch_mysql_serve(const tc_cert *leaf, const tc_cert *chain_rest);
+
+#endif

@@ -1,0 +1,33 @@
+#include "scratch.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <mysql.h>
+
+#include "testenv.h"
+
+#define SCRATCH(key) testenv("mariadb_scratch.env", key)
+
+/* The scratch server's root, over its Unix socket. */
+void scratch_mysql_admin(const char *sql)
+{
+    MYSQL *mysql = mysql_init(NULL);
+    unsigned socket_protocol = MYSQL_PROTOCOL_SOCKET;
+    mysql_optionsv(mysql, MYSQL_OPT_PROTOCOL, &socket_protocol);
+    if (!mysql_real_connect(mysql, "localhost", "root", NULL, NULL, 0, SCRATCH("MY_SOCKET"), 0))
+        fail_msg("admin connection: %s", mysql_error(mysql));
+    if (mysql_query(mysql, sql) != 0)
+        fail_msg("%s: %s", sql, mysql_error(mysql));
+    mysql_close(mysql);
+}
+
+/* Installs leaf (+ the rest of its chain) as the server's certificate. */
+void scratch_mysql_serve(const tc_cert *leaf, const tc_cert *chain_rest)
+{
+    tc_install_server_cert(SCRATCH("MY_BASE"), SCRATCH("MY_SERVER_USER"), leaf, chain_rest);
+    scratch_mysql_admin("FLUSH SSL"); /* new connections get the new certificate */
+}
+
