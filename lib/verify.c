@@ -37,25 +37,31 @@ static int parse_ip(const char *name, unsigned char out[16])
     return 0;
 }
 
+/* libpq 15's rule (fe-secure-openssl.c), so a probe and a connect agree:
+ * every DNS SAN is compared with the host as a name, every IP SAN with the
+ * host as an address; the CN counts only when the certificate has no SAN
+ * of the host's own kind (DNS for a name, IP for an address). */
 int rdss__cert_matches_name(X509 *cert, const char *name)
 {
     unsigned char ip[16];
     int ip_len = parse_ip(name, ip);
+    int host_type = ip_len > 0 ? GEN_IPADD : GEN_DNS;
     GENERAL_NAMES *sans = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
-    int have_sans = sans != NULL && sk_GENERAL_NAME_num(sans) > 0;
-    int match = 0;
-    for (int i = 0; have_sans && !match && i < sk_GENERAL_NAME_num(sans); i++) {
+    int check_cn = 1, match = 0;
+    for (int i = 0; sans != NULL && !match && i < sk_GENERAL_NAME_num(sans); i++) {
         const GENERAL_NAME *san = sk_GENERAL_NAME_value(sans, i);
-        if (san->type == GEN_DNS && ip_len == 0)
+        if (san->type == host_type)
+            check_cn = 0;
+        if (san->type == GEN_DNS)
             match = dns_name_matches((const char *)ASN1_STRING_get0_data(san->d.dNSName),
                                      (size_t)ASN1_STRING_length(san->d.dNSName), name);
-        else if (san->type == GEN_IPADD && ip_len > 0)
-            match = ASN1_STRING_length(san->d.iPAddress) == ip_len &&
+        else if (san->type == GEN_IPADD)
+            match = ip_len > 0 && ASN1_STRING_length(san->d.iPAddress) == ip_len &&
                     memcmp(ASN1_STRING_get0_data(san->d.iPAddress), ip, (size_t)ip_len) == 0;
     }
     GENERAL_NAMES_free(sans);
-    if (have_sans)
-        return match; /* SANs, when present, are the only names that count */
+    if (match || !check_cn)
+        return match;
     char *cn = rdss__cert_subject_cn(cert);
     match = cn != NULL && dns_name_matches(cn, strlen(cn), name);
     free(cn);

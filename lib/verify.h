@@ -22,8 +22,9 @@ rdss_code rdss__verify_chain(const rdss_trust *trust, STACK_OF(X509) *chain, con
                              X509 **anchor_out, rdss_error **err);
 
 /* Whether the certificate covers `name` (DNS name or IP literal), the way
- * libpq's verify-full decides: SANs when there are any, otherwise the CN;
- * wildcards only as the whole first label. */
+ * libpq 15's verify-full decides: SANs of either kind may match; the CN only
+ * when there is no SAN of the host's kind; wildcards only as the whole
+ * first label, matching one label. */
 int rdss__cert_matches_name(X509 *cert, const char *name);
 
 #endif

@@ -56,7 +56,8 @@ static tc_cert make(const char *cn, int is_ca, const char *sans, long from_days,
     X509_time_adj_ex(X509_getm_notAfter(out.cert), (int)to_days, 0, NULL);
     X509_NAME *name = X509_get_subject_name(out.cert);
     X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"rdssecure tests", -1, -1, 0);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
+    if (cn != NULL) /* NULL: no common name at all */
+        X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
     X509 *issuer_cert = issuer ? issuer->cert : out.cert;
     EVP_PKEY *issuer_key = issuer ? issuer->key : out.key;
     X509_set_issuer_name(out.cert, X509_get_subject_name(issuer_cert));
