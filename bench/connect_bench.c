@@ -331,7 +331,7 @@ int main(int argc, char **argv)
            "medians of %d rounds):\n\n", s.rounds);
     for (int engine = 0; engine < 2; engine++) {
         size_t base = (size_t)engine * 5; /* raw bundle, raw floor, rdss embedded, rdss file, rdss floor */
-        double embedded[64], same_file[64], speedup[64];
+        double embedded[64] = {0}, same_file[64] = {0}, speedup[64] = {0};
         int rounds = s.rounds < 64 ? s.rounds : 64;
         for (int round = 0; round < rounds; round++) {
             embedded[round] = paired_in_child(&s, &variants[base + 1], &variants[base + 2]);

@@ -6,7 +6,7 @@
 
 #include "rdssecure/rdssecure.h"
 
-#define RDSS_BUNDLE_MAX_BYTES (16u * 1024u * 1024u)
+#define RDSS_BUNDLE_MAX_BYTES 16777216u /* 16 MiB */
 
 /* Reads `path` into a malloc'd buffer (NUL-terminated, *len excludes the NUL).
  * RDSS_ERR_BUNDLE, naming the path and the reason, when the file is missing,

@@ -71,7 +71,7 @@ int rdss__cert_sha256_hex(X509 *cert, char out[RDSS_SHA256_HEX_LEN + 1])
     if (!X509_digest(cert, EVP_sha256(), digest, &len) || len != 32)
         return 0;
     for (unsigned int i = 0; i < len; i++)
-        snprintf(out + 2 * i, 3, "%02x", digest[i]);
+        snprintf(out + 2 * (size_t)i, 3, "%02x", digest[i]);
     return 1;
 }
 

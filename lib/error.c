@@ -79,7 +79,7 @@ RDSS_PRINTF(1, 0) static char *vformat(const char *fmt, va_list ap)
 {
     va_list measure;
     va_copy(measure, ap);
-    int len = vsnprintf(NULL, 0, fmt, measure);
+    int len = vsnprintf(NULL, 0, fmt, measure); /* NOLINT(clang-analyzer-valist.Uninitialized): va_copy above */
     va_end(measure);
     if (len < 0)
         return NULL;

@@ -38,7 +38,7 @@ static int first_time(const char *endpoint)
     if (first) {
         warned *w = malloc(sizeof(*w) + strlen(endpoint) + 1);
         if (w != NULL) {
-            strcpy(w->endpoint, endpoint);
+            memcpy(w->endpoint, endpoint, strlen(endpoint) + 1);
             if (warned_list == NULL)
                 atexit(forget_all);
             w->next = warned_list;

@@ -295,7 +295,7 @@ static int fingerprint_of(X509 *leaf, char out[41])
     if (!X509_digest(leaf, EVP_sha1(), digest, &len) || len != 20)
         return 0;
     for (unsigned i = 0; i < len; i++)
-        snprintf(out + 2 * i, 3, "%02x", digest[i]);
+        snprintf(out + 2 * (size_t)i, 3, "%02x", digest[i]);
     return 1;
 }
 

@@ -342,10 +342,11 @@ static void read_any(reader *r, const char *dir, const char *file, unsigned recu
     const char *home_dir = getenv("MARIADB_HOME");
     if (home_dir == NULL)
         home_dir = getenv("MYSQL_HOME");
-    const char *const dirs[] = {"/etc", "/etc/mysql", home_dir};
-    for (size_t i = 0; i < 3; i++)
-        if (dirs[i] != NULL && (i < 2 || (strcmp(dirs[i], "/etc") != 0 && strcmp(dirs[i], "/etc/mysql") != 0)))
-            read_dir(r, dirs[i], "my.cnf", recursion);
+    read_dir(r, "/etc", "my.cnf", recursion);
+    read_dir(r, "/etc/mysql", "my.cnf", recursion);
+    /* libmariadb lists a directory once */
+    if (home_dir != NULL && strcmp(home_dir, "/etc") != 0 && strcmp(home_dir, "/etc/mysql") != 0)
+        read_dir(r, home_dir, "my.cnf", recursion);
     const char *home = getenv("HOME");
     if (home != NULL)
         read_dir(r, home, ".my.cnf", recursion);

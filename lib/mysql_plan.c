@@ -147,7 +147,7 @@ rdss_code rdss__my_plan(MYSQL *mysql, const rdss_config *cfg, const char *host, 
 rdss_code rdss__my_plan_apply(const rdss_my_plan *plan, MYSQL *mysql, const rdss_trust *driver_trust,
                               const char *fingerprint, rdss_error **err)
 {
-    my_bool on = 1, off = 0, check_name = !plan->pinned;
+    my_bool on = 1, off = 0, check_name = plan->pinned ? 0 : 1;
     unsigned int tcp = MYSQL_PROTOCOL_TCP;
     int failed = mysql_optionsv(mysql, MYSQL_OPT_SSL_CA, rdss__trust_ca_file(driver_trust)) ||
                  mysql_optionsv(mysql, MYSQL_OPT_SSL_ENFORCE, &on) ||

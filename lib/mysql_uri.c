@@ -143,7 +143,7 @@ static rdss_code parse_query(const char *start, const char *end, rdss_my_uri *ou
         rdss_code code = decode(start, equals, "option name", &key, err);
         if (code == RDSS_OK)
             code = decode(equals + 1, item_end, "option value", &value, err);
-        if (code == RDSS_OK)
+        if (code == RDSS_OK && key != NULL && value != NULL)
             code = parse_option(key, value, out, err);
         free(key);
         free(value);

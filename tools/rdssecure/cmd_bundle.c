@@ -264,6 +264,8 @@ int cmd_bundle(int argc, char **argv, const cli_options *opts)
      * contract); regions and expiry look at the active bundle, which
      * RDSSECURE_CA_BUNDLE may name. */
     const char *env = getenv("RDSSECURE_CA_BUNDLE");
+    if (args.action == NULL) /* parse() set it when it returned 0 */
+        return CLI_EXIT_USAGE;
     int active = strcmp(args.action, "regions") == 0 || strcmp(args.action, "expiry") == 0;
     if (args.file == NULL && active && !args.proxy && env != NULL && env[0] != '\0')
         args.file = env;

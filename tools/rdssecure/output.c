@@ -34,7 +34,7 @@ int cli_usage_error(const cli_options *opts, const char *fmt, ...)
     char message[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(message, sizeof(message), fmt, ap);
+    vsnprintf(message, sizeof(message), fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized): va_start above */
     va_end(ap);
     if (opts != NULL && opts->json) {
         cJSON *out = cJSON_CreateObject();

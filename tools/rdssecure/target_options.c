@@ -11,6 +11,8 @@ int parse_target_options(const char *command, int with_query, int argc, char **a
 {
     for (int i = 0; i < argc; i++) {
         const char *arg = argv[i];
+        if (arg == NULL)
+            break;
         const char *value = i + 1 < argc ? argv[i + 1] : NULL;
         int takes_value = strcmp(arg, "--bundle") == 0 || strcmp(arg, "--extra-ca") == 0 ||
                           strcmp(arg, "--timeout-ms") == 0 || strcmp(arg, "--verify-name") == 0 ||
@@ -25,7 +27,7 @@ int parse_target_options(const char *command, int with_query, int argc, char **a
             req->verify_name = value;
         else if (with_query && strcmp(arg, "--query") == 0)
             req->query = value;
-        else if (strcmp(arg, "--timeout-ms") == 0) {
+        else if (strcmp(arg, "--timeout-ms") == 0 && value != NULL) {
             char *end = NULL;
             req->timeout_ms = strtol(value, &end, 10);
             if (*value == '\0' || *end != '\0' || req->timeout_ms <= 0)
