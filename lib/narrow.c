@@ -67,6 +67,8 @@ rdss_trust *rdss__narrow_lookup(const rdss_trust *full, const char *key)
 
 void rdss__narrow_learn(const rdss_trust *full, const char *key, X509 *anchor)
 {
+    if (sk_X509_num(rdss__trust_certs(full)) <= SMALL_TRUST)
+        return; /* nothing to gain: the driver reads the full trust as fast */
     /* built outside the lock: it writes a memfd */
     rdss_trust *narrow = NULL;
     if (rdss__trust_of_one(full, anchor, &narrow) != RDSS_OK)

@@ -5,6 +5,8 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -227,6 +229,63 @@ static int is_refusal(unsigned long error)
     }
 }
 
+/* OpenSSL's socket BIO writes with write(): a peer that has gone away
+ * raises SIGPIPE, which kills an application that did not ignore it. Ours
+ * sends with MSG_NOSIGNAL instead. */
+static BIO_METHOD *nosigpipe_method;
+static pthread_once_t nosigpipe_once = PTHREAD_ONCE_INIT;
+
+static int socket_of(BIO *bio)
+{
+    return (int)(intptr_t)BIO_get_data(bio);
+}
+
+static int nosigpipe_write(BIO *bio, const char *data, int len)
+{
+    BIO_clear_retry_flags(bio);
+    ssize_t sent = send(socket_of(bio), data, (size_t)len, MSG_NOSIGNAL);
+    if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+        BIO_set_retry_write(bio);
+    return (int)sent;
+}
+
+static int nosigpipe_read(BIO *bio, char *out, int len)
+{
+    BIO_clear_retry_flags(bio);
+    ssize_t got = recv(socket_of(bio), out, (size_t)len, 0);
+    if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+        BIO_set_retry_read(bio);
+    return (int)got;
+}
+
+static long nosigpipe_ctrl(BIO *bio, int cmd, long num, void *ptr)
+{
+    (void)bio, (void)num, (void)ptr;
+    return cmd == BIO_CTRL_FLUSH ? 1 : 0;
+}
+
+static void make_nosigpipe_method(void)
+{
+    BIO_METHOD *method = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "rdssecure socket");
+    if (method != NULL && BIO_meth_set_write(method, nosigpipe_write) &&
+        BIO_meth_set_read(method, nosigpipe_read) && BIO_meth_set_ctrl(method, nosigpipe_ctrl))
+        nosigpipe_method = method;
+    else
+        BIO_meth_free(method);
+}
+
+/* A BIO over fd that never raises SIGPIPE; the caller keeps the fd. */
+static BIO *nosigpipe_bio(int fd)
+{
+    pthread_once(&nosigpipe_once, make_nosigpipe_method);
+    BIO *bio = nosigpipe_method ? BIO_new(nosigpipe_method) : NULL;
+    if (bio != NULL) {
+        BIO_set_data(bio, (void *)(intptr_t)fd);
+        BIO_set_init(bio, 1);
+    }
+    return bio;
+}
+
 /* Keeps what the handshake showed. */
 static void record(SSL *ssl, rdss_probe_facts *facts)
 {
@@ -252,11 +311,14 @@ static rdss_code handshake_and_verify(int fd, const char *host, const char *veri
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
     SSL *ssl = ctx ? SSL_new(ctx) : NULL;
-    if (ssl == NULL || !SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) || !SSL_set_fd(ssl, fd)) {
+    BIO *bio = ssl ? nosigpipe_bio(fd) : NULL;
+    if (bio == NULL || !SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION)) {
+        BIO_free(bio);
         SSL_free(ssl);
         SSL_CTX_free(ctx);
         return rdss__fail(err, RDSS_ERR_INTERNAL, "cannot set up a TLS client");
     }
+    SSL_set_bio(ssl, bio, bio); /* the SSL owns the BIO now */
     /* Verified below, by the same code that names the error; the probe
      * carries no credentials, so nothing is at stake before that. */
     SSL_set_verify(ssl, SSL_VERIFY_NONE, NULL);

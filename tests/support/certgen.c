@@ -180,15 +180,10 @@ char *tc_read(const char *path, size_t *len)
     return buf;
 }
 
-void tc_install_server_cert(const char *dir, const char *owner, const tc_cert *leaf,
-                            const tc_cert *chain_rest)
+void tc_install_server_chain(const char *dir, const char *owner, const tc_cert *certs, int n)
 {
-    char *leaf_pem = tc_pem(leaf, 1);
-    char *rest_pem = chain_rest ? tc_pem(chain_rest, 1) : strdup("");
-    size_t len = strlen(leaf_pem) + strlen(rest_pem) + 1;
-    char *chain = malloc(len);
-    snprintf(chain, len, "%s%s", leaf_pem, rest_pem);
-    char *key = tc_key_pem(leaf);
+    char *chain = tc_pem(certs, n);
+    char *key = tc_key_pem(&certs[0]);
     char *chain_path = tc_write(dir, "server-chain.pem", chain, strlen(chain), 0644);
     char *key_path = tc_write(dir, "server.key", key, strlen(key), 0600);
     struct passwd *user = getpwnam(owner);
@@ -202,6 +197,11 @@ void tc_install_server_cert(const char *dir, const char *owner, const tc_cert *l
     free(key_path);
     free(key);
     free(chain);
-    free(rest_pem);
-    free(leaf_pem);
+}
+
+void tc_install_server_cert(const char *dir, const char *owner, const tc_cert *leaf,
+                            const tc_cert *chain_rest)
+{
+    tc_cert both[2] = {*leaf, chain_rest ? *chain_rest : *leaf};
+    tc_install_server_chain(dir, owner, both, chain_rest ? 2 : 1);
 }

@@ -40,6 +40,9 @@ char *tc_write(const char *dir, const char *name, const char *data, size_t len, 
  * the test on failure. */
 void tc_install_server_cert(const char *dir, const char *owner, const tc_cert *leaf,
                             const tc_cert *chain_rest);
+/* The same for a whole chain: certs[0] the leaf (its key is installed),
+ * then the intermediates, n in all. */
+void tc_install_server_chain(const char *dir, const char *owner, const tc_cert *certs, int n);
 
 /* The whole content of a file, malloc'd and NUL-terminated; NULL when unreadable. */
 char *tc_read(const char *path, size_t *len);

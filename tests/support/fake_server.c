@@ -30,7 +30,41 @@ typedef struct client {
 
 static int is_mysql(fake_mode mode)
 {
-    return mode == FAKE_MY_NO_TLS || mode == FAKE_MY_TLS_STALL;
+    return mode == FAKE_MY_NO_TLS || mode == FAKE_MY_TLS_STALL || mode == FAKE_MY_TLS_RESET ||
+           mode == FAKE_MY_TLS_ALERT || mode == FAKE_MY_TRUNCATED || mode == FAKE_MY_GARBAGE;
+}
+
+static int send_mysql_handshake(int fd, int offer_tls);
+
+/* A fatal handshake_failure alert in a TLS 1.2 record. */
+static void send_alert(int fd)
+{
+    static const unsigned char alert[7] = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28};
+    (void)!send(fd, alert, sizeof(alert), MSG_NOSIGNAL);
+}
+
+/* Close with a TCP reset, as a killed server's kernel would. */
+static void reset(int fd)
+{
+    struct linger hard = {1, 0};
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &hard, sizeof(hard));
+}
+
+/* What a MySQL-mode server sends on accept; 0 when the client is dropped. */
+static int greet(fake_mode mode, int fd)
+{
+    if (mode == FAKE_MY_TRUNCATED) {
+        static const unsigned char part[24] = {80, 0, 0, 0, 10, '5', '.', '5', '.', '5'};
+        (void)!send(fd, part, sizeof(part), MSG_NOSIGNAL);
+        return 0;
+    }
+    if (mode == FAKE_MY_GARBAGE) {
+        unsigned char garbage[64];
+        for (size_t i = 0; i < sizeof(garbage); i++)
+            garbage[i] = (unsigned char)(0x5a ^ (i * 37));
+        return send(fd, garbage, sizeof(garbage), MSG_NOSIGNAL) == (ssize_t)sizeof(garbage);
+    }
+    return send_mysql_handshake(fd, mode != FAKE_MY_NO_TLS);
 }
 
 /* A MySQL protocol-10 handshake as MariaDB sends it, offering TLS or not. */
@@ -78,6 +112,16 @@ static int serve(fake_server *s, client *c)
         pthread_mutex_lock(&s->lock);
         s->bytes_after_request += (size_t)got;
         pthread_mutex_unlock(&s->lock);
+        c->seen += (size_t)got;
+        /* past the 36-byte SSL request: the ClientHello */
+        if (c->seen > 36 && s->mode == FAKE_MY_TLS_ALERT) {
+            send_alert(c->fd);
+            return 0;
+        }
+        if (c->seen > 36 && s->mode == FAKE_MY_TLS_RESET) {
+            reset(c->fd);
+            return 0;
+        }
         return 1;
     }
     size_t before = c->seen;
@@ -87,10 +131,18 @@ static int serve(fake_server *s, client *c)
         s->bytes_after_request += c->seen - (before > 8 ? before : 8);
         pthread_mutex_unlock(&s->lock);
     }
+    if (c->answered && c->seen > 8 && s->mode == FAKE_PG_YES_THEN_ALERT) {
+        send_alert(c->fd);
+        return 0;
+    }
+    if (c->answered && c->seen > 8 && s->mode == FAKE_PG_YES_THEN_RESET) {
+        reset(c->fd);
+        return 0;
+    }
     if (!c->answered && c->seen >= 8) {
         c->answered = 1;
         char answer = s->mode == FAKE_PG_REFUSE_TLS ? 'N' : 'S';
-        if (send(c->fd, &answer, 1, MSG_NOSIGNAL) != 1)
+        if (send(c->fd, &answer, 1, MSG_NOSIGNAL) != 1 || s->mode == FAKE_PG_YES_THEN_CLOSE)
             return 0;
     }
     return 1;
@@ -117,7 +169,7 @@ static void *run(void *arg)
         }
         if (fds[0].revents && count < MAX_CLIENTS) {
             int fd = accept(s->listener, NULL, NULL);
-            if (fd >= 0 && is_mysql(s->mode) && !send_mysql_handshake(fd, s->mode == FAKE_MY_TLS_STALL)) {
+            if (fd >= 0 && is_mysql(s->mode) && !greet(s->mode, fd)) {
                 close(fd);
                 fd = -1;
             }

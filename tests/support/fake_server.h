@@ -12,6 +12,14 @@ typedef enum fake_mode {
     FAKE_PG_TLS_STALL,   /* answers 'S', then says nothing */
     FAKE_MY_NO_TLS,      /* a MySQL handshake without CLIENT_SSL; records all after */
     FAKE_MY_TLS_STALL,   /* a MySQL handshake offering TLS, then says nothing */
+    /* faults */
+    FAKE_PG_YES_THEN_CLOSE, /* answers 'S', then closes */
+    FAKE_PG_YES_THEN_RESET, /* answers 'S', resets the connection on the ClientHello */
+    FAKE_PG_YES_THEN_ALERT, /* answers 'S', a fatal TLS alert for the ClientHello */
+    FAKE_MY_TLS_RESET,      /* handshake offering TLS, reset on the ClientHello */
+    FAKE_MY_TLS_ALERT,      /* handshake offering TLS, a fatal alert for the ClientHello */
+    FAKE_MY_TRUNCATED,      /* the first 20 bytes of an 80-byte handshake, then closes */
+    FAKE_MY_GARBAGE,        /* 64 bytes that are no handshake at all */
 } fake_mode;
 
 typedef struct fake_server fake_server;

@@ -10,7 +10,11 @@ void scratch_pg_admin(const char *sql);
 /* Installs the certificate, reloads, and waits until the server presents it. */
 void scratch_pg_serve(const tc_cert *leaf, const tc_cert *chain_rest);
 
+/* certs[0] the leaf, then its intermediates (n in all). */
+void scratch_pg_serve_chain(const tc_cert *certs, int n);
+
 void scratch_mysql_admin(const char *sql);
+void scratch_mysql_serve_chain(const tc_cert *certs, int n);
 /* Installs the certificate and runs FLUSH SSL. */
 void scratch_mysql_serve(const tc_cert *leaf, const tc_cert *chain_rest);
 

@@ -27,7 +27,13 @@ void scratch_mysql_admin(const char *sql)
 /* Installs leaf (+ the rest of its chain) as the server's certificate. */
 void scratch_mysql_serve(const tc_cert *leaf, const tc_cert *chain_rest)
 {
-    tc_install_server_cert(SCRATCH("MY_BASE"), SCRATCH("MY_SERVER_USER"), leaf, chain_rest);
+    tc_cert both[2] = {*leaf, chain_rest ? *chain_rest : *leaf};
+    scratch_mysql_serve_chain(both, chain_rest ? 2 : 1);
+}
+
+void scratch_mysql_serve_chain(const tc_cert *certs, int n)
+{
+    tc_install_server_chain(SCRATCH("MY_BASE"), SCRATCH("MY_SERVER_USER"), certs, n);
     scratch_mysql_admin("FLUSH SSL"); /* new connections get the new certificate */
 }
 

@@ -63,11 +63,17 @@ static int presents(const tc_cert *expected)
  * until the server presents it. */
 void scratch_pg_serve(const tc_cert *leaf, const tc_cert *chain_rest)
 {
-    tc_install_server_cert(SCRATCH("PG_BASE"), SCRATCH("PG_SERVER_USER"), leaf, chain_rest);
+    tc_cert both[2] = {*leaf, chain_rest ? *chain_rest : *leaf};
+    scratch_pg_serve_chain(both, chain_rest ? 2 : 1);
+}
+
+void scratch_pg_serve_chain(const tc_cert *certs, int n)
+{
+    tc_install_server_chain(SCRATCH("PG_BASE"), SCRATCH("PG_SERVER_USER"), certs, n);
     scratch_pg_admin("SELECT pg_reload_conf()");
     int shown = 0;
     for (int i = 0; i < 100 && !shown; i++) {
-        shown = presents(leaf);
+        shown = presents(&certs[0]);
         if (!shown)
             usleep(50000);
     }
