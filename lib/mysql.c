@@ -211,6 +211,16 @@ static rdss_error *classify_failure(const rdss_mysql_attempt *a)
                                 "to the check just before it (several servers behind one address, "
                                 "or a certificate change): try again",
                                 a->plan.host, a->plan.port);
+        else if (number == CR_SSL_CONNECTION_ERROR)
+            /* our check (libpq's rules) passed, libmariadb's own host check
+             * (OpenSSL's X509_check_host/_ip_asc) did not: the stricter
+             * answer stands, e.g. an address only in the CN next to DNS SANs */
+            e = rdss__error_new(RDSS_ERR_HOSTNAME_MISMATCH,
+                                "libmariadb's host-name check refused the certificate for \"%s\" "
+                                "(OpenSSL's rules: an address must be an IP SAN; a name is not "
+                                "matched against the CN when there are DNS SANs): connect by a name "
+                                "the certificate lists, or use a verify-name",
+                                a->plan.host);
         else
             e = rdss__error_new(RDSS_ERR_SERVER,
                                 "TLS to the server verifies, but the connection failed after it "

@@ -13,7 +13,7 @@
 #include <cmocka.h>
 #include <libpq-fe.h>
 
-#include <rdssecure/rdssecure.h>
+#include <rdssecure/mysql.h>
 
 #include "certgen.h"
 #include "scratch.h"
@@ -122,8 +122,42 @@ static void the_matrix(void **state)
     tc_cert_free(&sub);
 }
 
+/* Where libmariadb's own check (direct connects, no verify-name) is
+ * stricter than libpq's: an address in the CN next to DNS SANs. libpq
+ * accepts it; librdssecure follows the stricter answer for MySQL. */
+static void libmariadb_stricter_answer_stands(void **state)
+{
+    (void)state;
+    tc_cert sub = tc_load(testenv_pki("sub.pem"), testenv_pki("sub.key"));
+    tc_cert leaf = tc_make_server("127.0.0.1", "DNS:db1.abc123xyz.us-east-1.rds.amazonaws.com", -1, 30, &sub);
+    scratch_mysql_serve(&leaf, &sub);
+    rdss_config *cfg = rdss_config_new();
+    assert_int_equal(rdss_config_set_bundle_file(cfg, testenv_pki("root.pem"), NULL), RDSS_OK);
+    MYSQL *mysql = mysql_init(NULL);
+    rdss_error *err = NULL;
+    assert_null(rdss_mysql_connect(cfg, mysql, "127.0.0.1", MY("MY_USER"), MY("MY_PASSWORD"), MY("MY_DATABASE"),
+                                   (unsigned)atoi(MY("MY_PORT")), NULL, 0, &err));
+    if (rdss_error_code(err) != RDSS_ERR_HOSTNAME_MISMATCH)
+        fail_msg("%s: %s", rdss_error_name(rdss_error_code(err)), rdss_error_message(err));
+    rdss_error_free(err);
+    mysql_close(mysql);
+    /* the probe, with libpq's rules, accepts the same certificate */
+    assert_int_equal(probe(RDSS_ENGINE_MYSQL, atoi(MY("MY_PORT")), "127.0.0.1"), RDSS_OK);
+    tc_cert usual = tc_make_server("db1.abc123xyz.us-east-1.rds.amazonaws.com",
+                                   "DNS:db1.abc123xyz.us-east-1.rds.amazonaws.com,DNS:localhost,IP:127.0.0.1",
+                                   -1, 30, &sub);
+    scratch_mysql_serve(&usual, &sub);
+    rdss_config_free(cfg);
+    tc_cert_free(&usual);
+    tc_cert_free(&leaf);
+    tc_cert_free(&sub);
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(the_matrix)};
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    const struct CMUnitTest tests[] = {cmocka_unit_test(the_matrix),
+                                       cmocka_unit_test(libmariadb_stricter_answer_stands)};
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    mysql_library_end();
+    return failed;
 }
