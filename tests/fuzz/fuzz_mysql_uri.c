@@ -2,7 +2,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
+
+#include "fuzz_text.h"
 
 #include "mysql_uri.h"
 
@@ -10,11 +11,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size); /* libFuzzer calls
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *text = malloc(size + 1);
+    char *text = fuzz_text(data, size);
     if (text == NULL)
         return 0;
-    memcpy(text, data, size);
-    text[size] = '\0';
     rdss_my_uri uri;
     rdss_error *err = NULL;
     if (rdss__my_uri_parse(text, &uri, &err) == RDSS_OK)

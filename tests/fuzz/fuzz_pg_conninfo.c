@@ -3,7 +3,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
+
+#include "fuzz_text.h"
 
 #include "pg_params.h"
 
@@ -11,11 +12,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size); /* libFuzzer calls
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *text = malloc(size + 1);
+    char *text = fuzz_text(data, size);
     if (text == NULL)
         return 0;
-    memcpy(text, data, size);
-    text[size] = '\0';
     rdss_pg_params params;
     rdss_error *err = NULL;
     if (rdss__pg_params_from_conninfo(text, &params, &err) == RDSS_OK) {
