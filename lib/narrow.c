@@ -11,6 +11,13 @@
 #define CACHE_SIZE 64
 #define SMALL_TRUST 4
 
+/* A trust of a few certificates costs a driver nothing to decode: such
+ * trusts are neither probed, verified nor remembered for narrowing. */
+static int worth_narrowing(const rdss_trust *full)
+{
+    return sk_X509_num(rdss__trust_certs(full)) > SMALL_TRUST;
+}
+
 typedef struct entry {
     char *key;
     uint64_t full_id;   /* the trust it was learned under */
@@ -67,8 +74,8 @@ rdss_trust *rdss__narrow_lookup(const rdss_trust *full, const char *key)
 
 void rdss__narrow_learn(const rdss_trust *full, const char *key, X509 *anchor)
 {
-    if (sk_X509_num(rdss__trust_certs(full)) <= SMALL_TRUST)
-        return; /* nothing to gain: the driver reads the full trust as fast */
+    if (!worth_narrowing(full))
+        return;
     /* built outside the lock: it writes a memfd */
     rdss_trust *narrow = NULL;
     if (rdss__trust_of_one(full, anchor, &narrow) != RDSS_OK)
@@ -104,6 +111,10 @@ void rdss__narrow_learn(const rdss_trust *full, const char *key, X509 *anchor)
 void rdss__narrow_learn_from(const rdss_trust *full, const char *key, const char *name,
                              STACK_OF(X509) *chain)
 {
+    /* after every successful connect with a small trust: skip the
+     * verification, not only the remembering */
+    if (!worth_narrowing(full))
+        return;
     X509 *anchor = NULL;
     if (rdss__verify_chain(full, chain, name, &anchor, NULL) == RDSS_OK && anchor != NULL)
         rdss__narrow_learn(full, key, anchor);
@@ -124,8 +135,8 @@ rdss_code rdss__narrow_first(rdss_engine engine, const char *host, int port, con
                              rdss_trust **narrow, rdss_error **err)
 {
     *narrow = NULL;
-    if (sk_X509_num(rdss__trust_certs(full)) <= SMALL_TRUST)
-        return RDSS_OK; /* a few certificates cost the driver nothing to decode */
+    if (!worth_narrowing(full))
+        return RDSS_OK;
     rdss_probe_facts facts = {0};
     rdss_code code = rdss__probe(engine, host, port, name, full, deadline, &facts, err);
     if (code == RDSS_OK && facts.anchor != NULL) {

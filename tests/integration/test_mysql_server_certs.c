@@ -59,17 +59,7 @@ static void an_expired_leaf_is_cert_verify(void **state)
     scratch_mysql_serve(&leaf, &sub);
     expect_code(RDSS_ERR_CERT_VERIFY, "expired");
     /* the probe says the same, and that the chain's expiry has passed */
-    rdss_config *cfg = rdss_config_new();
-    assert_int_equal(rdss_config_set_bundle_file(cfg, testenv_pki("root.pem"), NULL), RDSS_OK);
-    rdss_probe_report *report = NULL;
-    rdss_error *err = NULL;
-    assert_int_equal(rdss_probe(cfg, RDSS_ENGINE_MYSQL, "127.0.0.1", atoi(SCRATCH("MY_PORT")), &report, &err),
-                     RDSS_ERR_CERT_VERIFY);
-    assert_true(rdss_probe_report_days_until_expiry(report) <= -1);
-    assert_string_equal(rdss_error_chain_not_after(err), rdss_probe_report_cert_not_after(report, 0));
-    rdss_probe_report_free(report);
-    rdss_error_free(err);
-    rdss_config_free(cfg);
+    scenario_probe_sees_expired_chain(RDSS_ENGINE_MYSQL, atoi(SCRATCH("MY_PORT")));
     tc_cert_free(&leaf);
     tc_cert_free(&sub);
 }
@@ -96,43 +86,6 @@ static void a_leaf_for_another_name_is_hostname_mismatch(void **state)
     tc_cert_free(&sub);
 }
 
-static void a_leaf_expiring_in_10_days_warns(void **state)
-{
-    (void)state;
-    tc_cert sub = tc_load(testenv_pki("sub.pem"), testenv_pki("sub.key"));
-    tc_cert leaf = tc_make_server(RDS_NAME, SANS, -1, 10, &sub);
-    scratch_mysql_serve(&leaf, &sub);
-    rdss_config *cfg = rdss_config_new();
-    assert_int_equal(rdss_config_set_bundle_file(cfg, testenv_pki("root.pem"), NULL), RDSS_OK);
-    test_log warnings = {0};
-    assert_int_equal(rdss_config_set_expiry_warning(cfg, 30, test_log_collect, &warnings, NULL), RDSS_OK);
-    /* the probe: verified, 10 days left, in the warning state */
-    rdss_probe_report *report = NULL;
-    assert_int_equal(rdss_probe(cfg, RDSS_ENGINE_MYSQL, "127.0.0.1", atoi(SCRATCH("MY_PORT")), &report, NULL),
-                     RDSS_OK);
-    assert_int_equal(rdss_probe_report_days_until_expiry(report), 10);
-    assert_true(rdss_probe_report_expiry_warning(report));
-    rdss_probe_report_free(report);
-    /* two connects: one warning for the endpoint */
-    for (int i = 0; i < 2; i++) {
-        MYSQL *mysql = mysql_init(NULL);
-        rdss_error *err = NULL;
-        if (rdss_mysql_connect(cfg, mysql, "127.0.0.1", SCRATCH("MY_USER"), SCRATCH("MY_PASSWORD"),
-                               SCRATCH("MY_DATABASE"), (unsigned)atoi(SCRATCH("MY_PORT")), NULL, 0, &err) == NULL)
-            fail_msg("%s", rdss_error_message(err));
-        rdss_tls_info *info = NULL;
-        assert_int_equal(rdss_mysql_tls_info(mysql, &info, NULL), RDSS_OK);
-        assert_string_equal(rdss_tls_info_chain_not_after(info), rdss_tls_info_peer_not_after(info));
-        rdss_tls_info_free(info);
-        mysql_close(mysql);
-    }
-    assert_int_equal(warnings.count, 1);
-    assert_non_null(strstr(warnings.first, "expires in 10 days"));
-    assert_non_null(strstr(warnings.first, "127.0.0.1:"));
-    rdss_config_free(cfg);
-    tc_cert_free(&leaf);
-    tc_cert_free(&sub);
-}
 
 static rdss_code connect_with(const rdss_config *cfg)
 {
@@ -145,6 +98,26 @@ static rdss_code connect_with(const rdss_config *cfg)
     rdss_error_free(err);
     mysql_close(mysql);
     return code;
+}
+
+static void a_leaf_expiring_in_10_days_warns(void **state)
+{
+    (void)state;
+    scenario_expiring_leaf(scratch_mysql_serve, connect_with, RDSS_ENGINE_MYSQL, atoi(SCRATCH("MY_PORT")));
+    /* still served: on success too the chain's earliest expiry is known */
+    rdss_config *cfg = rdss_config_new();
+    assert_int_equal(rdss_config_set_bundle_file(cfg, testenv_pki("root.pem"), NULL), RDSS_OK);
+    MYSQL *mysql = mysql_init(NULL);
+    rdss_error *err = NULL;
+    if (rdss_mysql_connect(cfg, mysql, "127.0.0.1", SCRATCH("MY_USER"), SCRATCH("MY_PASSWORD"),
+                           SCRATCH("MY_DATABASE"), (unsigned)atoi(SCRATCH("MY_PORT")), NULL, 0, &err) == NULL)
+        fail_msg("%s", rdss_error_message(err));
+    rdss_tls_info *info = NULL;
+    assert_int_equal(rdss_mysql_tls_info(mysql, &info, NULL), RDSS_OK);
+    assert_string_equal(rdss_tls_info_chain_not_after(info), rdss_tls_info_peer_not_after(info));
+    rdss_tls_info_free(info);
+    mysql_close(mysql);
+    rdss_config_free(cfg);
 }
 
 static void rotations_keep_the_full_bundle_semantics(void **state)

@@ -48,16 +48,7 @@ static void an_expired_leaf_is_cert_verify(void **state)
     assert_non_null(rdss_error_cert_not_after(err));
     rdss_error_free(err);
     /* the probe says the same, and that the chain's expiry has passed */
-    rdss_config *cfg = rdss_config_new();
-    assert_int_equal(rdss_config_set_bundle_file(cfg, testenv_pki("root.pem"), NULL), RDSS_OK);
-    rdss_probe_report *report = NULL;
-    assert_int_equal(rdss_probe(cfg, RDSS_ENGINE_PG, "127.0.0.1", atoi(SCRATCH("PG_PORT")), &report, &err),
-                     RDSS_ERR_CERT_VERIFY);
-    assert_true(rdss_probe_report_days_until_expiry(report) <= -1);
-    assert_string_equal(rdss_error_chain_not_after(err), rdss_probe_report_cert_not_after(report, 0));
-    rdss_probe_report_free(report);
-    rdss_error_free(err);
-    rdss_config_free(cfg);
+    scenario_probe_sees_expired_chain(RDSS_ENGINE_PG, atoi(SCRATCH("PG_PORT")));
     tc_cert_free(&leaf);
     tc_cert_free(&sub);
 }
@@ -74,38 +65,6 @@ static void a_self_signed_leaf_is_cert_verify(void **state)
     tc_cert_free(&leaf);
 }
 
-static void a_leaf_expiring_in_10_days_warns(void **state)
-{
-    (void)state;
-    tc_cert sub = tc_load(testenv_pki("sub.pem"), testenv_pki("sub.key"));
-    tc_cert leaf = tc_make_server("db1.abc123xyz.us-east-1.rds.amazonaws.com", SANS, -1, 10, &sub);
-    scratch_pg_serve(&leaf, &sub);
-    rdss_config *cfg = rdss_config_new();
-    assert_int_equal(rdss_config_set_bundle_file(cfg, testenv_pki("root.pem"), NULL), RDSS_OK);
-    test_log warnings = {0};
-    assert_int_equal(rdss_config_set_expiry_warning(cfg, 30, test_log_collect, &warnings, NULL), RDSS_OK);
-    rdss_probe_report *report = NULL;
-    assert_int_equal(rdss_probe(cfg, RDSS_ENGINE_PG, "127.0.0.1", atoi(SCRATCH("PG_PORT")), &report, NULL),
-                     RDSS_OK);
-    assert_int_equal(rdss_probe_report_days_until_expiry(report), 10);
-    assert_true(rdss_probe_report_expiry_warning(report));
-    rdss_probe_report_free(report);
-    char info[512];
-    snprintf(info, sizeof(info), "host=127.0.0.1 port=%s user=%s password=%s dbname=%s", SCRATCH("PG_PORT"),
-             SCRATCH("PG_USER"), SCRATCH("PG_PASSWORD"), SCRATCH("PG_DATABASE"));
-    for (int i = 0; i < 2; i++) { /* two connects: one warning for the endpoint */
-        rdss_error *err = NULL;
-        PGconn *conn = rdss_pg_connect(cfg, info, &err);
-        if (conn == NULL)
-            fail_msg("%s", rdss_error_message(err));
-        PQfinish(conn);
-    }
-    assert_int_equal(warnings.count, 1);
-    assert_non_null(strstr(warnings.first, "expires in 10 days"));
-    rdss_config_free(cfg);
-    tc_cert_free(&leaf);
-    tc_cert_free(&sub);
-}
 
 static rdss_code connect_with(const rdss_config *cfg)
 {
@@ -118,6 +77,12 @@ static rdss_code connect_with(const rdss_config *cfg)
     rdss_error_free(err);
     PQfinish(conn);
     return code;
+}
+
+static void a_leaf_expiring_in_10_days_warns(void **state)
+{
+    (void)state;
+    scenario_expiring_leaf(scratch_pg_serve, connect_with, RDSS_ENGINE_PG, atoi(SCRATCH("PG_PORT")));
 }
 
 static void rotations_keep_the_full_bundle_semantics(void **state)

@@ -16,4 +16,15 @@
 void scenario_rotations(void (*serve)(const tc_cert *leaf, const tc_cert *chain_rest),
                         rdss_code (*connect_with)(const rdss_config *cfg));
 
+/* The server presents an expired leaf now: the probe says cert_verify,
+ * days to expiry <= -1, and the error's chain expiry is the leaf's. */
+void scenario_probe_sees_expired_chain(rdss_engine engine, int port);
+
+/* Serves a leaf that expires in 10 days: the probe says 10 days and the
+ * warning state; two connects call the config's log callback once, naming
+ * the endpoint. The leaf stays served. */
+void scenario_expiring_leaf(void (*serve)(const tc_cert *leaf, const tc_cert *chain_rest),
+                            rdss_code (*connect_with)(const rdss_config *cfg), rdss_engine engine,
+                            int port);
+
 #endif
