@@ -2,6 +2,7 @@
 #include "cafile.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -155,4 +156,26 @@ void rdss__ca_file_destroy(rdss_ca_file *file)
     file->fd = -1;
     file->path = NULL;
     file->tmp_dir = NULL;
+}
+
+static rdss_ca_file empty_file = {-1, NULL, NULL};
+static pthread_once_t empty_once = PTHREAD_ONCE_INIT;
+
+static void release_empty_file(void)
+{
+    rdss__ca_file_destroy(&empty_file);
+}
+
+static void make_empty_file(void)
+{
+    if (create("rdssecure-empty", "", 0, &empty_file, 1, NULL) == RDSS_OK)
+        atexit(release_empty_file);
+}
+
+rdss_code rdss__empty_file_path(const char **path, rdss_error **err)
+{
+    pthread_once(&empty_once, make_empty_file);
+    *path = empty_file.path;
+    return *path != NULL ? RDSS_OK
+                         : rdss__fail(err, RDSS_ERR_INTERNAL, "cannot create an empty file for the driver");
 }

@@ -28,6 +28,11 @@ rdss_code rdss__ca_file_create_on_disk(STACK_OF(X509) *certs, rdss_ca_file *out,
 rdss_code rdss__text_file_create(const char *name, const char *text, size_t len, rdss_ca_file *out,
                                  rdss_error **err);
 
+/* A sealed empty file, one for the whole process (made on first use,
+ * removed at exit): for a driver setting that must name a file yet add
+ * nothing. */
+rdss_code rdss__empty_file_path(const char **path, rdss_error **err);
+
 /* Closes and removes it. Safe on a zeroed or already destroyed rdss_ca_file
  * with fd set to -1. */
 void rdss__ca_file_destroy(rdss_ca_file *file);

@@ -2,6 +2,7 @@
 #include "mysql_optfile.h"
 
 #include <ctype.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include <openssl/ssl.h>
 
 #include "error.h"
+#include "option_table.h"
 
 /* libmariadb's limits: lines are read in pieces of 4094 bytes, includes
  * nest at most 64 deep. */
@@ -66,69 +68,53 @@ static int is_off(const char *value)
     return value == NULL || atoi(value) == 0;
 }
 
-static int key_is(const char *key, const char *const *names)
-{
-    for (; *names != NULL; names++)
-        if (strcasecmp(key, *names) == 0)
-            return 1;
-    return 0;
-}
-
 typedef enum verdict { KEEP, DROP, REFUSE } verdict;
 
-/* What becomes of one setting; *why says what a refused one would do. */
+/* What becomes of one setting, by the option table (lib/option_table.c):
+ * refused keys are refused, forced ones are dropped from the copy (the
+ * library sets them) unless their value asks for less, checked ones are
+ * checked, and keys libmariadb does not know are left out. *why says what
+ * a refused one would do. */
 static verdict judge(const char *key, const char *value, const char **why)
 {
-    static const char *const must_stay_on[] = {"ssl-verify-server-cert", "tls-verify-peer",
-                                               "ssl-enforce", "tls-enforce", NULL};
-    static const char *const turn_off[] = {"skip-ssl", "disable-ssl", "skip-ssl-verify-server-cert",
-                                           "disable-ssl-verify-server-cert", NULL};
-    static const char *const other_trust[] = {"ssl-ca", "tls-ca", "ssl-capath", "tls-capath",
-                                              "ssl-fp", "tls-fp", "ssl-fp-list", "ssl-fplist",
-                                              "tls-fplist", NULL};
-    static const char *const ciphers[] = {"ssl-cipher", "tls-cipher", NULL};
-    static const char *const not_tcp[] = {"socket", "unix-socket", "pipe",
-                                          "shared-memory-base-name", NULL};
-    if (key_is(key, must_stay_on)) {
-        *why = "it would turn off the server certificate check";
-        return is_off(value) ? REFUSE : DROP;
-    }
-    if (key_is(key, turn_off) || (strcasecmp(key, "ssl") == 0 && value != NULL && is_off(value) &&
-                                  strcasecmp(value, "on") != 0 && strcasecmp(value, "true") != 0)) {
-        *why = "it asks for a connection without TLS or without verification";
+    const rdss__option *o = rdss__option_find(RDSS__OPTIONS_MARIADB_FILE, key);
+    if (o == NULL)
+        return DROP;
+    *why = o->why;
+    switch (o->rule) {
+    case RDSS__OPTION_ALLOWED:
+        return KEEP;
+    case RDSS__OPTION_REFUSED:
         return REFUSE;
+    case RDSS__OPTION_FORCED:
+        /* "ssl-verify-server-cert=0" and the like ask for less than we force */
+        if (strcasecmp(key, "reconnect") != 0 && strcasecmp(key, "socket") != 0 &&
+            strcasecmp(key, "unix-socket") != 0 && strcasecmp(key, "pipe") != 0 &&
+            strcasecmp(key, "shared-memory-base-name") != 0 && is_off(value))
+            return REFUSE;
+        return DROP;
+    case RDSS__OPTION_CHECKED:
+        break;
     }
     if (strcasecmp(key, "ssl") == 0)
-        return DROP;
+        return value == NULL || !is_off(value) || strcasecmp(value, "on") == 0 ||
+                       strcasecmp(value, "true") == 0
+                   ? DROP
+                   : REFUSE;
     if (strcasecmp(key, "ssl-mode") == 0) {
-        static const char *const strong[] = {"REQUIRED", "VERIFY_CA", "VERIFY_IDENTITY", NULL};
-        *why = "only REQUIRED, VERIFY_CA and VERIFY_IDENTITY are accepted (all become "
-               "VERIFY_IDENTITY)";
-        return value != NULL && key_is(value, strong) ? DROP : REFUSE;
-    }
-    if (key_is(key, other_trust)) {
-        *why = "it would replace the configured trust (name an on-disk bundle with "
-               "rdss_config_set_bundle_file or --bundle instead)";
+        static const char *const strong[] = {"REQUIRED", "VERIFY_CA", "VERIFY_IDENTITY"};
+        for (size_t i = 0; value != NULL && i < sizeof(strong) / sizeof(strong[0]); i++)
+            if (strcasecmp(value, strong[i]) == 0)
+                return DROP;
         return REFUSE;
     }
-    if (key_is(key, ciphers)) {
-        *why = "it allows cipher suites that do not authenticate the server or do not encrypt";
+    if (strcasecmp(key, "ssl-cipher") == 0 || strcasecmp(key, "tls-cipher") == 0)
         return rdss__my_cipher_list_ok(value) ? KEEP : REFUSE;
-    }
-    if (strcasecmp(key, "tls-version") == 0) {
-        *why = "it allows TLS versions older than 1.2";
+    if (strcasecmp(key, "tls-version") == 0)
         return rdss__my_tls_versions_ok(value) ? KEEP : REFUSE;
-    }
-    if (strcasecmp(key, "protocol") == 0) {
-        *why = "only TCP carries TLS";
+    if (strcasecmp(key, "protocol") == 0)
         return value != NULL && (atoi(value) == 1 || strcasecmp(value, "tcp") == 0) ? DROP : REFUSE;
-    }
-    if (strcasecmp(key, "connection") == 0) {
-        *why = "connection strings in option files cannot be checked; set the options one by one";
-        return REFUSE;
-    }
-    if (key_is(key, not_tcp))
-        return DROP; /* TCP is forced: libmariadb ignores socket paths then */
+    /* host and servername: checked with the host the caller passed */
     return KEEP;
 }
 
@@ -236,12 +222,14 @@ static int is_our_group(const char *name, const char *group)
  * reads our sanitized copy). */
 static void read_file(reader *r, const char *path, unsigned recursion)
 {
-    FILE *in = fopen(path, "r");
-    if (in == NULL)
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
         return;
     struct stat st;
-    if (fstat(fileno(in), &st) != 0 || !S_ISREG(st.st_mode)) {
-        fclose(in);
+    FILE *in = NULL;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (in = fdopen(fd, "r")) == NULL) {
+        close(fd);
         return;
     }
     char line[LINE_MAX_BYTES + 1];

@@ -4,9 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <libpq-fe.h>
 
+#include "cafile.h"
 #include "error.h"
+#include "option_table.h"
 #include "resolve.h"
 
 /* ---- the keyword/value list ---------------------------------------------- */
@@ -174,35 +177,77 @@ static int tls_version_rank(const char *version)
     return -1;
 }
 
+/* The checks behind the table's CHECKED and FORCED libpq options: `where`
+ * names what set `value` (the keyword, or its environment variable). */
+static rdss_code check_value(const char *keyword, const char *where, const char *value,
+                             rdss_error **err)
+{
+    char what[160];
+    snprintf(what, sizeof(what), "%s=%s", where, value);
+    if (strcmp(keyword, "sslmode") == 0) {
+        if (strcmp(value, "disable") == 0)
+            return insecure(err, what, "librdssecure connects only over verified TLS");
+        /* allow, prefer, require and verify-ca are all raised to verify-full */
+        static const char *const modes[] = {"allow", "prefer", "require", "verify-ca", "verify-full"};
+        for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+            if (strcmp(value, modes[i]) == 0)
+                return RDSS_OK;
+        return rdss__fail(err, RDSS_ERR_INVALID_ARGUMENT, "invalid sslmode \"%s\"", value);
+    }
+    if (strcmp(keyword, "gssencmode") == 0 && strcmp(value, "require") == 0)
+        return insecure(err, what, "GSSAPI encryption would replace TLS and its certificate verification");
+    if (strcmp(keyword, "sslcompression") == 0 && strcmp(value, "0") != 0)
+        return insecure(err, what, "TLS compression leaks secrets (CRIME)");
+    if (strcmp(keyword, "ssl_min_protocol_version") == 0 ||
+        strcmp(keyword, "ssl_max_protocol_version") == 0) {
+        int rank = tls_version_rank(value);
+        if (rank < 0)
+            return rdss__fail(err, RDSS_ERR_INVALID_ARGUMENT, "invalid %s \"%s\"", where, value);
+        if (rank < 2)
+            return insecure(err, what, "TLS older than 1.2 is not allowed");
+    }
+    if (strcmp(keyword, "sslcert") == 0 || strcmp(keyword, "sslkey") == 0) {
+        /* libpq opens it blocking: a FIFO there would hang the connect */
+        struct stat st;
+        if (stat(value, &st) == 0 && !S_ISREG(st.st_mode))
+            return rdss__fail(err, RDSS_ERR_INVALID_ARGUMENT, "%s: %s is not a regular file", where,
+                              value);
+    }
+    return RDSS_OK;
+}
+
+/* Every option against the table (lib/option_table.c): refused ones in the
+ * conninfo or the environment are refused; checked ones are checked where
+ * they come from; forced ones are checked in the conninfo (the environment
+ * cannot reach libpq for them: they are set explicitly). */
 static rdss_code check_tls_options(rdss_pg_params *p, rdss_error **err)
 {
-    const char *sslmode = get(p, "sslmode");
-    if (sslmode != NULL) {
-        if (strcmp(sslmode, "disable") == 0)
-            return insecure(err, "sslmode=disable", "librdssecure connects only over verified TLS");
-        /* allow, prefer, require and verify-ca are all raised to verify-full */
-        if (strcmp(sslmode, "allow") != 0 && strcmp(sslmode, "prefer") != 0 &&
-            strcmp(sslmode, "require") != 0 && strcmp(sslmode, "verify-ca") != 0 &&
-            strcmp(sslmode, "verify-full") != 0)
-            return rdss__fail(err, RDSS_ERR_INVALID_ARGUMENT, "invalid sslmode \"%s\"", sslmode);
-    }
-    const char *gssencmode = get(p, "gssencmode");
-    if (gssencmode != NULL && strcmp(gssencmode, "require") == 0)
-        return insecure(err, "gssencmode=require",
-                        "GSSAPI encryption would replace TLS and its certificate verification");
-    const char *keys[2] = {"ssl_min_protocol_version", "ssl_max_protocol_version"};
-    for (int i = 0; i < 2; i++) {
-        const char *version = get(p, keys[i]);
-        if (version == NULL)
+    for (size_t i = 0; i < p->count; i++)
+        if (rdss__option_find(RDSS__OPTIONS_LIBPQ, p->keywords[i]) == NULL)
+            return rdss__fail(err, RDSS_ERR_INVALID_ARGUMENT,
+                              "connection option \"%s\" is unknown to librdssecure, which "
+                              "passes no option it has not classified", p->keywords[i]);
+    size_t count = 0;
+    const rdss__option *options = rdss__option_list(RDSS__OPTIONS_LIBPQ, &count);
+    for (size_t i = 0; i < count; i++) {
+        const rdss__option *o = &options[i];
+        if (o->rule == RDSS__OPTION_ALLOWED)
             continue;
-        int rank = tls_version_rank(version);
-        if (rank < 0)
-            return rdss__fail(err, RDSS_ERR_INVALID_ARGUMENT, "invalid %s \"%s\"", keys[i], version);
-        if (rank < 2) {
-            char what[96];
-            snprintf(what, sizeof(what), "%s=%s", keys[i], version);
-            return insecure(err, what, "TLS older than 1.2 is not allowed");
+        const char *where = o->name, *value = get(p, o->name);
+        if (value == NULL && o->envvar != NULL && o->rule != RDSS__OPTION_FORCED) {
+            where = o->envvar;
+            value = secure_getenv(o->envvar);
         }
+        if (value == NULL || value[0] == '\0')
+            continue; /* libpq ignores empty values */
+        if (o->rule == RDSS__OPTION_REFUSED) {
+            char what[160];
+            snprintf(what, sizeof(what), "%s", where);
+            return insecure(err, what, o->why);
+        }
+        rdss_code code = check_value(o->name, where, value, err);
+        if (code != RDSS_OK)
+            return code;
     }
     return RDSS_OK;
 }
@@ -382,6 +427,10 @@ rdss_code rdss__pg_plan(rdss_pg_params *params, const rdss_config *cfg, rdss_dea
     code = plan_targets(out, cfg, deadline, err);
     if (code != RDSS_OK)
         return code;
+    const char *no_crl = NULL;
+    code = rdss__empty_file_path(&no_crl, err);
+    if (code != RDSS_OK)
+        return code;
     /* Set explicitly, these beat PGSSLMODE, PGSSLROOTCERT, PGGSSENCMODE,
      * PGSSLMINPROTOCOLVERSION, service files and ~/.postgresql/root.crt,
      * which libpq consults only for options left unset. */
@@ -390,7 +439,10 @@ rdss_code rdss__pg_plan(rdss_pg_params *params, const rdss_config *cfg, rdss_dea
     if (!set(p, "sslmode", "verify-full") ||
         !set(p, "sslrootcert", rdss__trust_ca_file(out->trust)) || !set(p, "gssencmode", "disable") ||
         !set(p, "ssl_min_protocol_version", min_version ? min_version : "TLSv1.2") ||
-        !set(p, "sslsni", "1"))
+        !set(p, "sslsni", "1") || !set(p, "sslcompression", "0") ||
+        /* An empty file of ours beats a service file's CRL settings and
+         * ~/.postgresql/root.crl, which would add trust (see the table). */
+        !set(p, "sslcrl", no_crl) || !set(p, "sslcrldir", no_crl))
         return out_of_memory(err);
     return rdss__succeed(err);
 }
