@@ -31,6 +31,7 @@ typedef unsigned char uchar; /* ma_tls.h needs it before ma_pvio.h declares it *
 #include "probe.h"
 #include "resolve.h"
 #include "tls_info.h"
+#include "watchdog.h"
 
 struct rdss_mysql_attempt {
     MYSQL *mysql;
@@ -45,6 +46,9 @@ struct rdss_mysql_attempt {
     rdss_trust *narrow; /* the driver's CA file comes from it, or NULL: the plan's full trust */
     char key[512];      /* the narrowing cache's key */
     rdss_expiry_watch expiry;
+    rdss_watch *watch;  /* shuts the socket at the deadline (see watchdog.h) */
+    int watched_fd;
+    int tls_done;       /* libmariadb wrote over TLS: it had verified the server */
     MYSQL *connected;
     rdss_error *error;
 };
@@ -78,15 +82,38 @@ int ma_pvio_register_callback(my_bool register_callback,
                               void (*callback)(int mode, MYSQL *mysql, const uchar *buffer,
                                                size_t length));
 
-/* The blocking handshake follows a write made before TLS is up (the SSL
- * request): bound the socket then, not after every read and write (each
- * bound is two system calls). */
+/* After each of the driver's writes. Before TLS is up, the next write is
+ * the SSL request, which the blocking handshake follows: bound the socket
+ * then, not after every read and write (each bound is two system calls).
+ * A write over TLS means the handshake and libmariadb's checks of the
+ * server passed (it writes nothing before they do): from then on an error
+ * number is the verified server's. */
 static void after_driver_io(int mode, MYSQL *mysql, const uchar *buffer, size_t length)
 {
     (void)buffer, (void)length;
-    if (driving != NULL && driving->mysql == mysql && mode == 1 && mysql->net.pvio != NULL &&
-        mysql->net.pvio->ctls == NULL)
+    if (driving == NULL || driving->mysql != mysql || mode != 1 || mysql->net.pvio == NULL)
+        return;
+    if (mysql->net.pvio->ctls == NULL)
         bound_socket_timeouts(driving);
+    else
+        driving->tls_done = 1;
+}
+
+/* The socket the driver uses now, watched until the deadline. */
+static void watch_socket(rdss_mysql_attempt *a)
+{
+    int fd = (int)mysql_get_socket(a->mysql);
+    if (fd < 0 || (a->watch != NULL && fd == a->watched_fd))
+        return;
+    rdss__watchdog_disarm(a->watch);
+    a->watch = rdss__watchdog_arm(fd, a->deadline);
+    a->watched_fd = fd;
+}
+
+static void unwatch(rdss_mysql_attempt *a)
+{
+    rdss__watchdog_disarm(a->watch);
+    a->watch = NULL;
 }
 
 static pthread_once_t callback_once = PTHREAD_ONCE_INIT;
@@ -124,6 +151,7 @@ static int drive_start(rdss_mysql_attempt *a, unsigned long client_flag)
 
 static int drive_cont(rdss_mysql_attempt *a, int ready_status)
 {
+    watch_socket(a);
     driving = a;
     int waits = mysql_real_connect_cont(&a->connected, a->mysql, ready_status);
     driving = NULL;
@@ -186,9 +214,9 @@ static rdss_error *classify_failure(const rdss_mysql_attempt *a)
 {
     unsigned number = mysql_errno(a->mysql);
     rdss_error *e = NULL;
-    if (rdss__deadline_passed(a->deadline)) {
+    if (rdss__deadline_passed(a->deadline) || rdss__watchdog_fired(a->watch)) {
         e = timeout_error(a);
-    } else if (rdss__is_mysql_server_errno(number)) {
+    } else if (rdss__is_mysql_server_errno(number) && a->tls_done) {
         rdss_code code = rdss__code_for_mysql_errno(number);
         e = rdss__error_new(code, code == RDSS_ERR_AUTH
                                       ? "TLS was verified, then the server rejected the credentials "
@@ -205,6 +233,13 @@ static rdss_error *classify_failure(const rdss_mysql_attempt *a)
         if (rdss__probe(RDSS_ENGINE_MYSQL, a->plan.host, (int)a->plan.port, a->plan.verify_name,
                         a->plan.trust, a->deadline, NULL, &found) != RDSS_OK)
             e = found;
+        else if (rdss__is_mysql_server_errno(number))
+            /* anyone on the path can send an error packet before TLS */
+            e = rdss__error_new(RDSS_ERR_TLS_REFUSED,
+                                "%s port %u answered with MySQL error %u before TLS was set up; "
+                                "nothing a server says before its certificate is verified is "
+                                "trusted (a check just after found it offering TLS: try again)",
+                                a->plan.host, a->plan.port, number);
         else if (a->plan.pinned && number == CR_SSL_CONNECTION_ERROR)
             e = rdss__error_new(RDSS_ERR_CERT_VERIFY,
                                 "%s port %u presented another certificate to the connection than "
@@ -233,6 +268,7 @@ static rdss_error *classify_failure(const rdss_mysql_attempt *a)
 static void finish(rdss_mysql_attempt *a)
 {
     unhook(a);
+    unwatch(a);
     if (a->connected != NULL && mysql_get_ssl_cipher(a->mysql) == NULL) {
         /* cannot happen with the options set; never hand out plaintext */
         a->connected = NULL;
@@ -245,6 +281,7 @@ static void finish(rdss_mysql_attempt *a)
         if (a->narrow == NULL && ssl != NULL)
             rdss__narrow_learn_from(a->plan.trust, a->key, a->plan.verify_name, SSL_get_peer_cert_chain(ssl));
     }
+    rdss__my_plan_restore(&a->plan, a->mysql);
     rdss__count_result(rdss_error_code(a->error));
 }
 
@@ -256,11 +293,12 @@ static int retry_with_full_trust(rdss_mysql_attempt *a)
     if (a->connected != NULL || a->narrow == NULL || mysql_errno(a->mysql) != CR_SSL_CONNECTION_ERROR ||
         rdss__deadline_passed(a->deadline))
         return 0;
-    rdss__narrow_forget(a->key);
+    rdss__narrow_forget(a->plan.trust, a->key);
     rdss__trust_unref(a->narrow);
     a->narrow = NULL;
     if (mysql_optionsv(a->mysql, MYSQL_OPT_SSL_CA, rdss__trust_ca_file(a->plan.trust)) != 0)
         return 0;
+    a->tls_done = 0;
     a->driver_waits = drive_start(a, a->client_flag);
     return 1;
 }
@@ -278,6 +316,8 @@ static void abandon(rdss_mysql_attempt *a)
         a->driver_waits = drive_cont(a, (a->driver_waits & (MYSQL_WAIT_READ | MYSQL_WAIT_WRITE)) |
                                             MYSQL_WAIT_TIMEOUT);
     unhook(a);
+    unwatch(a);
+    rdss__my_plan_restore(&a->plan, a->mysql);
     a->connected = NULL; /* a completion now is past the deadline: the caller closes the handle */
     a->driver_waits = 0;
     a->error = timeout_error(a);
@@ -441,6 +481,7 @@ void rdss_mysql_attempt_free(rdss_mysql_attempt *a)
         return;
     if (a->driver_waits != 0)
         abandon(a);
+    unwatch(a);
     rdss__my_plan_free(&a->plan);
     rdss__trust_unref(a->narrow);
     if (a->password != NULL)

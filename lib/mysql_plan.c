@@ -7,6 +7,7 @@
 #include "config.h"
 #include "error.h"
 #include "mysql_optfile.h"
+#include "option_table.h"
 
 #define MYSQL_DEFAULT_PORT 3306
 
@@ -17,6 +18,18 @@ static const char *option_string(MYSQL *mysql, enum mysql_option option)
         return NULL;
     return value != NULL && value[0] != '\0' ? value : NULL;
 }
+
+/* The handle options kept as strings, which the table may refuse outright
+ * (the others are checked one by one below). */
+static const struct {
+    enum mysql_option id;
+    const char *name;
+} string_options[] = {
+    {MYSQL_OPT_SSL_CAPATH, "MYSQL_OPT_SSL_CAPATH"},
+    {MYSQL_OPT_SSL_CRL, "MYSQL_OPT_SSL_CRL"},
+    {MYSQL_OPT_SSL_CRLPATH, "MYSQL_OPT_SSL_CRLPATH"},
+    {MARIADB_OPT_CONNECTION_HANDLER, "MARIADB_OPT_CONNECTION_HANDLER"},
+};
 
 /* What the caller set on the handle before the call. */
 static rdss_code check_handle(MYSQL *mysql, const rdss_config *cfg, rdss_error **err)
@@ -29,14 +42,13 @@ static rdss_code check_handle(MYSQL *mysql, const rdss_config *cfg, rdss_error *
     if (o->protocol != MYSQL_PROTOCOL_DEFAULT && o->protocol != MYSQL_PROTOCOL_TCP)
         return rdss__fail(err, RDSS_ERR_INSECURE_OPTION,
                           "MYSQL_OPT_PROTOCOL %u is not TCP: only TCP carries TLS", o->protocol);
-    if (option_string(mysql, MARIADB_OPT_CONNECTION_HANDLER) != NULL)
-        return rdss__fail(err, RDSS_ERR_INVALID_ARGUMENT,
-                          "connection plugins (MARIADB_OPT_CONNECTION_HANDLER) are not supported: "
-                          "they open connections librdssecure cannot check");
-    if (option_string(mysql, MYSQL_OPT_SSL_CAPATH) != NULL)
-        return rdss__fail(err, RDSS_ERR_INSECURE_OPTION,
-                          "MYSQL_OPT_SSL_CAPATH would add a directory of CAs librdssecure cannot "
-                          "check; name a bundle file instead");
+    for (size_t i = 0; i < sizeof(string_options) / sizeof(string_options[0]); i++) {
+        const rdss__option *rule = rdss__option_find(RDSS__OPTIONS_MARIADB_HANDLE, string_options[i].name);
+        if (rule != NULL && rule->rule == RDSS__OPTION_REFUSED &&
+            option_string(mysql, string_options[i].id) != NULL)
+            return rdss__fail(err, RDSS_ERR_INSECURE_OPTION, "refused %s: %s; nothing was sent",
+                              string_options[i].name, rule->why);
+    }
     const char *cipher = option_string(mysql, MYSQL_OPT_SSL_CIPHER);
     if (cipher != NULL && !rdss__my_cipher_list_ok(cipher))
         return rdss__fail(err, RDSS_ERR_INSECURE_OPTION,
@@ -53,6 +65,29 @@ static rdss_code check_handle(MYSQL *mysql, const rdss_config *cfg, rdss_error *
                           "a verify-name cannot be combined with a certificate fingerprint of the "
                           "caller's (librdssecure pins the verified certificate itself)");
     return RDSS_OK;
+}
+
+/* What rdss__my_plan_apply overwrites, so that a handle whose connect failed
+ * can be used again as the caller left it (our CA file path would be read
+ * back as the caller's bundle, or name another file by then). */
+static rdss_code remember_callers(MYSQL *mysql, rdss_my_plan *plan, rdss_error **err)
+{
+    const char *values[3] = {option_string(mysql, MYSQL_OPT_SSL_CA), mysql->options.my_cnf_file,
+                             mysql->options.my_cnf_group};
+    char **copies[3] = {&plan->callers_ca, &plan->callers_file, &plan->callers_group};
+    for (int i = 0; i < 3; i++)
+        if (values[i] != NULL && (*copies[i] = strdup(values[i])) == NULL)
+            return rdss__fail(err, RDSS_ERR_INTERNAL, "out of memory");
+    return RDSS_OK;
+}
+
+void rdss__my_plan_restore(const rdss_my_plan *plan, MYSQL *mysql)
+{
+    if (mysql == NULL || !plan->applied)
+        return;
+    mysql_optionsv(mysql, MYSQL_OPT_SSL_CA, plan->callers_ca);
+    mysql_optionsv(mysql, MYSQL_READ_DEFAULT_FILE, plan->callers_file);
+    mysql_optionsv(mysql, MYSQL_READ_DEFAULT_GROUP, plan->callers_group);
 }
 
 static rdss_code choose_host(const char *host, const rdss_my_options *files, MYSQL *mysql,
@@ -78,11 +113,10 @@ static rdss_code choose_host(const char *host, const rdss_my_options *files, MYS
     return plan->host ? RDSS_OK : rdss__fail(err, RDSS_ERR_INTERNAL, "out of memory");
 }
 
-static rdss_code choose_trust(MYSQL *mysql, const rdss_config *cfg, rdss_my_plan *plan,
-                              rdss_error **err)
+static rdss_code choose_trust(const rdss_config *cfg, rdss_my_plan *plan, rdss_error **err)
 {
     /* A caller's CA file is an on-disk bundle, validated like any. */
-    const char *ca = option_string(mysql, MYSQL_OPT_SSL_CA);
+    const char *ca = plan->callers_ca;
     return ca ? rdss__trust_from_file(ca, &plan->trust, err) : rdss__config_trust(cfg, &plan->trust, err);
 }
 
@@ -121,6 +155,8 @@ rdss_code rdss__my_plan(MYSQL *mysql, const rdss_config *cfg, const char *host, 
                           "a Unix socket (%s) was asked for: TLS does not apply there; "
                           "librdssecure connects over TCP only", unix_socket);
     rdss_code code = check_handle(mysql, cfg, err);
+    if (code == RDSS_OK)
+        code = remember_callers(mysql, plan, err);
     rdss_my_options files;
     memset(&files, 0, sizeof(files));
     if (code == RDSS_OK)
@@ -140,13 +176,14 @@ rdss_code rdss__my_plan(MYSQL *mysql, const rdss_config *cfg, const char *host, 
     }
     rdss__my_options_free(&files);
     if (code == RDSS_OK)
-        code = choose_trust(mysql, cfg, plan, err);
+        code = choose_trust(cfg, plan, err);
     return code == RDSS_OK ? rdss__succeed(err) : code;
 }
 
-rdss_code rdss__my_plan_apply(const rdss_my_plan *plan, MYSQL *mysql, const rdss_trust *driver_trust,
+rdss_code rdss__my_plan_apply(rdss_my_plan *plan, MYSQL *mysql, const rdss_trust *driver_trust,
                               const char *fingerprint, rdss_error **err)
 {
+    plan->applied = 1;
     my_bool on = 1, off = 0, check_name = plan->pinned ? 0 : 1;
     unsigned int tcp = MYSQL_PROTOCOL_TCP;
     int failed = mysql_optionsv(mysql, MYSQL_OPT_SSL_CA, rdss__trust_ca_file(driver_trust)) ||
@@ -172,6 +209,9 @@ void rdss__my_plan_free(rdss_my_plan *plan)
     rdss__ca_file_destroy(&plan->option_file);
     free(plan->host);
     free(plan->verify_name);
+    free(plan->callers_ca);
+    free(plan->callers_file);
+    free(plan->callers_group);
     memset(plan, 0, sizeof(*plan));
     plan->option_file.fd = -1;
 }

@@ -18,6 +18,8 @@ typedef struct rdss_my_plan {
     int pinned;          /* verify_name is not host: see rdss__my_plan_apply */
     rdss_ca_file option_file; /* the sanitized option file; path NULL when none */
     int caller_tls_version; /* the caller set an acceptable one: keep it */
+    char *callers_ca, *callers_file, *callers_group; /* as the caller left the handle */
+    int applied;            /* rdss__my_plan_apply changed the handle */
 } rdss_my_plan;
 
 /* Refuses what would weaken TLS (RDSS_ERR_INSECURE_OPTION: a Unix socket
@@ -38,8 +40,13 @@ rdss_code rdss__my_plan(MYSQL *mysql, const rdss_config *cfg, const char *host, 
  * `fingerprint` (SHA-1 hex of that verified leaf) makes libmariadb accept
  * only that certificate, still chained to the trust, on the connection
  * that carries the credentials. */
-rdss_code rdss__my_plan_apply(const rdss_my_plan *plan, MYSQL *mysql, const rdss_trust *driver_trust,
+rdss_code rdss__my_plan_apply(rdss_my_plan *plan, MYSQL *mysql, const rdss_trust *driver_trust,
                               const char *fingerprint, rdss_error **err);
+
+/* Puts back the handle options rdss__my_plan_apply replaced (CA file,
+ * option file and group), once the driver is done with them: a handle
+ * whose connect failed can be used again as the caller left it. */
+void rdss__my_plan_restore(const rdss_my_plan *plan, MYSQL *mysql);
 
 void rdss__my_plan_free(rdss_my_plan *plan);
 

@@ -29,6 +29,8 @@ typedef struct pg_attempt {
     rdss_expiry_watch expiry;
     rdss_trust *narrow; /* libpq's CA file comes from it, or NULL: the plan's full trust */
     char key[512];      /* the narrowing cache's key; "" when not narrowing */
+    int in_tls;         /* libpq was in its TLS handshake at the last poll */
+    int tls_done;       /* ...and came out of it: the server was verified */
 } pg_attempt;
 
 static const char EVENT_NAME[] = "librdssecure";
@@ -80,10 +82,24 @@ static rdss_error *timeout_error(const PGconn *conn, long timeout_ms)
                            stage_of(conn));
 }
 
+/* PQconnectPoll, noting when libpq leaves its TLS handshake for the next
+ * step: it has verified the server's chain and name by then. Until it has,
+ * what the server says is anyone's word (libpq reads an error answer to its
+ * SSL request as the server's error, SQLSTATE and all). */
+static PostgresPollingStatusType poll_driver(PGconn *conn, pg_attempt *attempt)
+{
+    PostgresPollingStatusType status = PQconnectPoll(conn);
+    ConnStatusType now = PQstatus(conn);
+    if (attempt->in_tls && now != CONNECTION_SSL_STARTUP && now != CONNECTION_BAD)
+        attempt->tls_done = 1;
+    attempt->in_tls = now == CONNECTION_SSL_STARTUP;
+    return status;
+}
+
 /* Why the connect failed, decided from facts: the clock, the SQLSTATE the
- * server sent (only after TLS was verified: libpq sends no startup message
- * before), whether the server asked for a password we lacked, and else what
- * the probe finds on each host libpq tried. */
+ * server sent and whether it asked for a password we lacked (both only
+ * once TLS was verified), and else what the probe finds on each host libpq
+ * tried. */
 static rdss_error *classify_failure(const PGconn *conn, const pg_attempt *attempt)
 {
     const char *driver = PQerrorMessage(conn);
@@ -91,7 +107,7 @@ static rdss_error *classify_failure(const PGconn *conn, const pg_attempt *attemp
     char sqlstate[6];
     if (rdss__deadline_passed(attempt->deadline)) {
         e = timeout_error(conn, attempt->timeout_ms);
-    } else if (rdss__find_sqlstate(driver, sqlstate)) {
+    } else if (attempt->tls_done && rdss__find_sqlstate(driver, sqlstate)) {
         rdss_code code = rdss__code_for_sqlstate(sqlstate);
         e = rdss__error_new(code, code == RDSS_ERR_AUTH
                                       ? "TLS was verified, then the server rejected the credentials "
@@ -99,7 +115,7 @@ static rdss_error *classify_failure(const PGconn *conn, const pg_attempt *attemp
                                       : "TLS was verified, then the server refused the connection "
                                         "(SQLSTATE %s)",
                             sqlstate);
-    } else if (PQconnectionNeedsPassword(conn)) {
+    } else if (attempt->tls_done && PQconnectionNeedsPassword(conn)) {
         e = rdss__error_new(RDSS_ERR_AUTH, "TLS was verified; the server asked for a password and "
                                            "none was given");
     } else {
@@ -214,7 +230,7 @@ static PGconn *retry_with_full_trust(PGconn *conn, pg_attempt *attempt)
     if (attempt->narrow == NULL || rdss__find_sqlstate(PQerrorMessage(conn), sqlstate) ||
         PQconnectionNeedsPassword(conn) || rdss__deadline_passed(attempt->deadline))
         return NULL;
-    rdss__narrow_forget(attempt->key);
+    rdss__narrow_forget(attempt->plan.trust, attempt->key);
     rdss__trust_unref(attempt->narrow);
     attempt->narrow = NULL;
     if (!rdss__pg_params_set(&attempt->plan.params, "sslrootcert", rdss__trust_ca_file(attempt->plan.trust)))
@@ -256,7 +272,7 @@ static int finish(PGconn **connp, rdss_error **err)
                 rdss__hand_over(err, timeout_error(conn, attempt->timeout_ms));
                 return 0;
             }
-            status = PQconnectPoll(conn);
+            status = poll_driver(conn, attempt);
         }
         if (status == PGRES_POLLING_OK) {
             connected(conn);
@@ -349,7 +365,7 @@ PostgresPollingStatusType rdss_pg_connect_poll(PGconn *conn, rdss_error **err)
         counted(NULL, timeout_error(conn, attempt->timeout_ms), err);
         return PGRES_POLLING_FAILED;
     }
-    PostgresPollingStatusType status = PQconnectPoll(conn);
+    PostgresPollingStatusType status = poll_driver(conn, attempt);
     if (status == PGRES_POLLING_OK) {
         connected(conn);
         counted(conn, NULL, err);

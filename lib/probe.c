@@ -132,6 +132,10 @@ rdss_code rdss__pg_check_answer(unsigned char answer, const char *host, rdss_err
                           "%s does not offer TLS (it answered N to SSLRequest): enable ssl on the "
                           "server (on RDS, TLS is always available; check the endpoint and port)",
                           host);
+    if (answer == 'E')
+        return rdss__fail(err, RDSS_ERR_TLS_REFUSED,
+                          "%s answered the TLS request with an error, before TLS (too many "
+                          "connections, or not the server it claims to be)", host);
     return rdss__fail(err, RDSS_ERR_TLS_REFUSED,
                       "%s answered the TLS request with 0x%02x, not 'S': not a PostgreSQL server "
                       "offering TLS", host, answer);
@@ -146,15 +150,16 @@ enum {
 };
 
 /* A server's error packet in place of the handshake (too many connections,
- * host blocked): errno and text, before any TLS. */
+ * host blocked): errno and text, before any TLS, so nobody's verified word:
+ * tls_refused, never auth or server, whatever the number says. */
 static rdss_code mysql_early_error(const unsigned char *p, size_t len, const char *host, rdss_error **err)
 {
     unsigned server_errno = len >= 3 ? (unsigned)(p[1] | p[2] << 8) : 0;
     size_t text = len > 9 && p[3] == '#' ? 9 : 3;
     int text_len = len > text ? (int)(len - text) : 0;
-    return rdss__fail(err, rdss__code_for_mysql_errno(server_errno),
-                      "%s refused the connection before TLS (error %u: %.*s)", host, server_errno,
-                      text_len, (const char *)p + text);
+    return rdss__fail(err, RDSS_ERR_TLS_REFUSED,
+                      "%s sent an error in place of its handshake, before TLS (error %u: %.*s)",
+                      host, server_errno, text_len, (const char *)p + text);
 }
 
 rdss_code rdss__mysql_check_greeting(const unsigned char *p, size_t len, const char *host,

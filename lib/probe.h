@@ -26,9 +26,9 @@ void rdss__probe_facts_free(rdss_probe_facts *facts);
  * accepts), the engine's pre-TLS step (PostgreSQL: SSLRequest; MySQL: the
  * server's handshake must offer CLIENT_SSL, then the SSL request packet),
  * TLS, verification against verify_name. Returns the typed verdict: RDSS_OK,
- * or network, timeout, tls_refused, cert_verify, hostname_mismatch (server
- * when a MySQL server sends an error in place of its handshake; internal
- * for local failures). With facts (zeroed by the caller), what the
+ * or network, timeout, tls_refused (also for an error a server sends before
+ * TLS: nothing is trusted before verification), cert_verify,
+ * hostname_mismatch, internal for local failures; never auth or server. With facts (zeroed by the caller), what the
  * handshake showed, whatever the verdict; free with rdss__probe_facts_free. */
 rdss_code rdss__probe(rdss_engine engine, const char *host, int port, const char *verify_name,
                       const rdss_trust *trust, rdss_deadline deadline, rdss_probe_facts *facts,
