@@ -51,7 +51,9 @@ rdss_code rdss__read_bundle_file(const char *path, char **data, size_t *len, rds
     *len = 0;
     if (path == NULL || path[0] == '\0')
         return rdss__fail(err, RDSS_ERR_INVALID_ARGUMENT, "CA bundle path is NULL or empty");
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer (it is then
+     * refused as not a regular file) */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
     if (fd < 0)
         return rdss__fail(err, RDSS_ERR_BUNDLE, "CA bundle %s: cannot open: %s", path,
                           strerror(errno));
@@ -68,6 +70,12 @@ rdss_code rdss__read_bundle_file(const char *path, char **data, size_t *len, rds
                           "CA bundle %s is writable by group or others (mode %04o): anyone "
                           "who can write it can add a CA; run chmod go-w on it",
                           path, (unsigned)(st.st_mode & 07777));
+    } else if (st.st_uid != 0 && st.st_uid != geteuid()) {
+        /* Its owner can chmod it and write it whatever its mode says. */
+        code = rdss__fail(err, RDSS_ERR_BUNDLE,
+                          "CA bundle %s is owned by uid %u, neither root nor this program's user "
+                          "(uid %u): its owner could rewrite it to add a CA; copy it to a file "
+                          "you or root own", path, (unsigned)st.st_uid, (unsigned)geteuid());
     } else if (st.st_size == 0) {
         code = rdss__fail(err, RDSS_ERR_BUNDLE, "CA bundle %s is empty", path);
     } else if ((unsigned long long)st.st_size > RDSS_BUNDLE_MAX_BYTES) {

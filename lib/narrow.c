@@ -20,7 +20,7 @@ static int worth_narrowing(const rdss_trust *full)
 
 typedef struct entry {
     char *key;
-    uint64_t full_id;   /* the trust it was learned under */
+    unsigned char full[32]; /* the digest of the trust it was learned under */
     rdss_trust *narrow; /* the anchor alone, with its own CA file */
     uint64_t used;      /* for least-recently-used eviction */
 } entry;
@@ -51,10 +51,13 @@ void rdss__narrow_key(const char *engine, const char *address, int port, const c
     snprintf(out, size, "%s|%s|%d|%s", engine, address, port, verify_name);
 }
 
-static entry *find(const char *key)
+/* An endpoint has an entry per trust: configs with other bundles that
+ * alternate on it do not evict each other. */
+static entry *find(const rdss_trust *full, const char *key)
 {
     for (int i = 0; i < CACHE_SIZE; i++)
-        if (cache[i].key != NULL && strcmp(cache[i].key, key) == 0)
+        if (cache[i].key != NULL && strcmp(cache[i].key, key) == 0 &&
+            memcmp(cache[i].full, rdss__trust_digest(full), sizeof(cache[i].full)) == 0)
             return &cache[i];
     return NULL;
 }
@@ -63,8 +66,8 @@ rdss_trust *rdss__narrow_lookup(const rdss_trust *full, const char *key)
 {
     rdss_trust *found = NULL;
     pthread_mutex_lock(&lock);
-    entry *e = find(key);
-    if (e != NULL && e->full_id == rdss__trust_id(full)) {
+    entry *e = find(full, key);
+    if (e != NULL) {
         e->used = ++tick;
         found = rdss__trust_ref(e->narrow);
     }
@@ -82,7 +85,7 @@ void rdss__narrow_learn(const rdss_trust *full, const char *key, X509 *anchor)
         return;
     char *copy = strdup(key);
     pthread_mutex_lock(&lock);
-    entry *e = find(key);
+    entry *e = find(full, key);
     for (int i = 0; e == NULL && i < CACHE_SIZE; i++)
         if (cache[i].key == NULL)
             e = &cache[i];
@@ -95,7 +98,7 @@ void rdss__narrow_learn(const rdss_trust *full, const char *key, X509 *anchor)
     if (copy != NULL) {
         clear(e);
         e->key = copy;
-        e->full_id = rdss__trust_id(full);
+        memcpy(e->full, rdss__trust_digest(full), sizeof(e->full));
         e->narrow = narrow;
         e->used = ++tick;
         narrow = NULL;
@@ -121,10 +124,10 @@ void rdss__narrow_learn_from(const rdss_trust *full, const char *key, const char
     X509_free(anchor);
 }
 
-void rdss__narrow_forget(const char *key)
+void rdss__narrow_forget(const rdss_trust *full, const char *key)
 {
     pthread_mutex_lock(&lock);
-    entry *e = find(key);
+    entry *e = find(full, key);
     if (e != NULL)
         clear(e);
     pthread_mutex_unlock(&lock);

@@ -23,7 +23,8 @@
 void rdss__narrow_key(const char *engine, const char *address, int port, const char *verify_name,
                       char *out, size_t size);
 
-/* The narrowed trust remembered for `key` under `full`, as a new reference,
+/* The narrowed trust remembered for `key` under `full` (under a trust of
+ * the same certificates: see rdss__trust_digest), as a new reference,
  * or NULL (use the full trust). */
 rdss_trust *rdss__narrow_lookup(const rdss_trust *full, const char *key);
 
@@ -35,7 +36,8 @@ void rdss__narrow_learn(const rdss_trust *full, const char *key, X509 *anchor);
 void rdss__narrow_learn_from(const rdss_trust *full, const char *key, const char *name,
                              STACK_OF(X509) *chain);
 
-void rdss__narrow_forget(const char *key);
+/* Forgets what `key` learned under `full`. */
+void rdss__narrow_forget(const rdss_trust *full, const char *key);
 
 /* For an endpoint not seen yet: the credential-free probe verifies the
  * server against `full` in-process (its certificates are parsed already),

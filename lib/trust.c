@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/evp.h>
+
 #include "bundle_file.h"
 #include "cafile.h"
 #include "certinfo.h"
@@ -17,7 +19,7 @@
 
 struct rdss_trust {
     atomic_int refs;
-    uint64_t id; /* unique in the process: caches key on it, never on addresses */
+    unsigned char digest[32]; /* of the certificates: equal content, equal digest */
     char *label;
     STACK_OF(X509) *certs;
     X509_STORE *store; /* the same certificates, for our own verification */
@@ -43,11 +45,24 @@ static rdss_code trust_build(STACK_OF(X509) *certs, const char *label, rdss_trus
         sk_X509_pop_free(certs, X509_free);
         return rdss__fail(err, RDSS_ERR_INTERNAL, "out of memory building trust from %s", label);
     }
-    static atomic_uint_fast64_t next_id = 1;
     atomic_init(&trust->refs, 1);
-    trust->id = atomic_fetch_add(&next_id, 1);
     trust->certs = certs;
     trust->ca_file.fd = -1;
+    /* SHA-256 over each certificate's SHA-256, in order */
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    int hashed = md != NULL && EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+    for (int i = 0; hashed && i < sk_X509_num(certs); i++) {
+        unsigned char one[EVP_MAX_MD_SIZE];
+        unsigned int len = 0;
+        hashed = X509_digest(sk_X509_value(certs, i), EVP_sha256(), one, &len) &&
+                 EVP_DigestUpdate(md, one, len);
+    }
+    hashed = hashed && EVP_DigestFinal_ex(md, trust->digest, NULL);
+    EVP_MD_CTX_free(md);
+    if (!hashed) {
+        trust_destroy(trust);
+        return rdss__fail(err, RDSS_ERR_INTERNAL, "cannot hash the certificates of %s", label);
+    }
     trust->store = X509_STORE_new();
     for (int i = 0; trust->store != NULL && i < sk_X509_num(certs); i++) {
         if (!X509_STORE_add_cert(trust->store, sk_X509_value(certs, i))) {
@@ -319,9 +334,9 @@ int rdss__trust_has_proxy_roots(const rdss_trust *trust)
     return 0;
 }
 
-uint64_t rdss__trust_id(const rdss_trust *trust)
+const unsigned char *rdss__trust_digest(const rdss_trust *trust)
 {
-    return trust->id;
+    return trust->digest;
 }
 
 rdss_code rdss__trust_of_one(const rdss_trust *full, X509 *cert, rdss_trust **out)

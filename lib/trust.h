@@ -39,8 +39,10 @@ int rdss__trust_covers_region(const rdss_trust *trust, const char *region);
 /* Whether some certificate is a root RDS Proxy endpoints chain to. */
 int rdss__trust_has_proxy_roots(const rdss_trust *trust);
 
-/* Unique per trust in the process, for caches. */
-uint64_t rdss__trust_id(const rdss_trust *trust);
+/* 32 bytes that depend only on the certificates (SHA-256 over theirs):
+ * caches key on it, so that a bundle file read again, or the same
+ * certificates in another config, find what was learned under it. */
+const unsigned char *rdss__trust_digest(const rdss_trust *trust);
 
 /* A trust of `cert` alone (a certificate of `full`), labelled after full. */
 rdss_code rdss__trust_of_one(const rdss_trust *full, X509 *cert, rdss_trust **out);

@@ -32,7 +32,7 @@ static void learn_lookup_forget(void **state)
     rdss__trust_unref(narrow);
     /* another trust (another bundle) never gets that entry */
     assert_null(rdss__narrow_lookup(other, key));
-    rdss__narrow_forget(key);
+    rdss__narrow_forget(embedded, key);
     assert_null(rdss__narrow_lookup(embedded, key));
     rdss__trust_unref(other);
     rdss__trust_unref(embedded);
