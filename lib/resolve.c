@@ -1,24 +1,135 @@
-#define _GNU_SOURCE /* getaddrinfo_a */
+#define _GNU_SOURCE /* before any header: threads, clocks and getaddrinfo under -std=c11 */
 #include "resolve.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "error.h"
 
-/* One asynchronous request. Heap-allocated with its strings, because a
- * request that cannot be cancelled in time must stay valid until the
- * resolver thread finishes with it: then it is deliberately left behind. */
+/* A name is looked up by plain getaddrinfo() on a detached thread of our own,
+ * and the caller waits for it only until the deadline (the design of curl's
+ * threaded resolver). getaddrinfo() cannot be cancelled, so a lookup the
+ * caller gives up on runs to the end of the system resolver's own timeouts:
+ * an abandoned lookup costs one thread until then, never more.
+ *
+ * The request is shared by the caller and the thread and counted: each side
+ * drops its reference under the lock and whichever drops the last one frees
+ * it (with the thread's result when nobody took it). After dropping its
+ * reference a side never touches the request again.
+ *
+ * There is no process-wide state: nothing to set up once, nothing to reset
+ * in a child after fork(). */
 typedef struct lookup {
-    struct gaicb request;
+    pthread_mutex_t lock;
+    pthread_cond_t finished; /* on CLOCK_MONOTONIC, the clock of rdss_deadline */
+    int references;          /* 2 while both sides hold it */
+    int done;                /* the thread has stored status/result/error */
+    int status;              /* getaddrinfo()'s return, meaningful once done */
+    int error;               /* errno after getaddrinfo(), for EAI_SYSTEM */
+    struct addrinfo *result;
     struct addrinfo hints;
     char host[256];
     char service[16];
 } lookup;
+
+/* Room for getaddrinfo() and the NSS modules it loads; far below the default
+ * (8 MiB of address space per abandoned lookup). */
+#define RESOLVER_STACK_SIZE (256 * 1024)
+
+static void lookup_destroy(lookup *l)
+{
+    if (l->result != NULL)
+        freeaddrinfo(l->result);
+    pthread_cond_destroy(&l->finished);
+    pthread_mutex_destroy(&l->lock);
+    free(l);
+}
+
+/* Drops one reference; the caller holds the lock, which this releases. */
+static void lookup_release(lookup *l)
+{
+    int last = --l->references == 0;
+    pthread_mutex_unlock(&l->lock);
+    if (last)
+        lookup_destroy(l);
+}
+
+static void *lookup_thread(void *arg)
+{
+    lookup *l = arg;
+    struct addrinfo *result = NULL;
+    int status = getaddrinfo(l->host, l->service, &l->hints, &result);
+    int error = errno;
+    pthread_mutex_lock(&l->lock);
+    l->status = status;
+    l->error = error;
+    l->result = status == 0 ? result : NULL;
+    l->done = 1;
+    pthread_cond_signal(&l->finished);
+    lookup_release(l); /* frees the result too when the caller has gone */
+    return NULL;
+}
+
+static lookup *lookup_new(const char *host, const char *service)
+{
+    lookup *l = calloc(1, sizeof(*l));
+    if (l == NULL)
+        return NULL;
+    pthread_condattr_t attr;
+    int ok = pthread_condattr_init(&attr) == 0;
+    if (ok) {
+        ok = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) == 0 &&
+             pthread_cond_init(&l->finished, &attr) == 0;
+        pthread_condattr_destroy(&attr);
+    }
+    if (!ok) {
+        free(l);
+        return NULL;
+    }
+    if (pthread_mutex_init(&l->lock, NULL) != 0) {
+        pthread_cond_destroy(&l->finished);
+        free(l);
+        return NULL;
+    }
+    l->references = 2;
+    snprintf(l->host, sizeof(l->host), "%s", host);
+    snprintf(l->service, sizeof(l->service), "%s", service);
+    l->hints.ai_family = AF_UNSPEC;
+    l->hints.ai_socktype = SOCK_STREAM;
+    l->hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
+    return l;
+}
+
+/* Starts the detached thread; 0 or an error number. */
+static int lookup_start(lookup *l)
+{
+    pthread_attr_t attr;
+    int rc = pthread_attr_init(&attr);
+    if (rc != 0)
+        return rc;
+    rc = pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    if (rc == 0)
+        rc = pthread_attr_setstacksize(&attr, RESOLVER_STACK_SIZE);
+    if (rc == 0) {
+        /* The thread inherits the signal mask: with every signal blocked,
+         * the program's handlers never run on it. */
+        sigset_t all, saved;
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &saved);
+        pthread_t thread;
+        rc = pthread_create(&thread, &attr, lookup_thread, l);
+        pthread_sigmask(SIG_SETMASK, &saved, NULL);
+    }
+    pthread_attr_destroy(&attr);
+    return rc;
+}
 
 rdss_code rdss__resolve(const char *host, int port, rdss_deadline deadline, struct addrinfo **out,
                         rdss_error **err)
@@ -35,48 +146,44 @@ rdss_code rdss__resolve(const char *host, int port, rdss_deadline deadline, stru
     if (getaddrinfo(host, service, &numeric, out) == 0)
         return rdss__succeed(err);
     *out = NULL;
-    lookup *l = calloc(1, sizeof(*l));
+    if (rdss__deadline_passed(deadline))
+        return rdss__fail(err, RDSS_ERR_TIMEOUT, "resolving \"%s\" did not finish before the deadline",
+                          host);
+
+    lookup *l = lookup_new(host, service);
     if (l == NULL)
         return rdss__fail(err, RDSS_ERR_INTERNAL, "out of memory");
-    snprintf(l->host, sizeof(l->host), "%s", host);
-    snprintf(l->service, sizeof(l->service), "%s", service);
-    l->hints.ai_family = AF_UNSPEC;
-    l->hints.ai_socktype = SOCK_STREAM;
-    l->hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
-    l->request.ar_name = l->host;
-    l->request.ar_service = l->service;
-    l->request.ar_request = &l->hints;
-    struct gaicb *list[1] = {&l->request};
-    if (getaddrinfo_a(GAI_NOWAIT, list, 1, NULL) != 0) {
-        free(l);
-        return rdss__fail(err, RDSS_ERR_INTERNAL, "cannot start resolving \"%s\"", host);
+    int rc = lookup_start(l);
+    if (rc != 0) {
+        lookup_destroy(l); /* no thread: the only reference is ours */
+        return rdss__fail(err, RDSS_ERR_INTERNAL, "cannot start resolving \"%s\": %s", host,
+                          strerror(rc));
     }
-    int status;
-    for (;;) {
-        long left = rdss__deadline_remaining_ms(deadline);
-        struct timespec wait = {left / 1000, (left % 1000) * 1000000L};
-        status = gai_suspend((const struct gaicb *const *)list, 1, &wait);
-        if (status == 0 || status == EAI_ALLDONE)
-            break;
-        if (status == EAI_INTR)
-            continue;
-        /* EAI_AGAIN: the deadline passed first */
-        if (gai_cancel(&l->request) == EAI_CANCELED)
-            free(l);
-        /* else: still running; left behind on purpose (see above) */
+
+    /* deadline.at_ms is on CLOCK_MONOTONIC, the condition variable's clock. */
+    struct timespec at = {(time_t)(deadline.at_ms / 1000), (long)(deadline.at_ms % 1000) * 1000000L};
+    pthread_mutex_lock(&l->lock);
+    /* The wait ends only on done or on the deadline: a wake-up for any
+     * other reason (spurious, EINTR) goes round again. */
+    while (!l->done && rdss__deadline_remaining_ms(deadline) > 0)
+        pthread_cond_timedwait(&l->finished, &l->lock, &at);
+    if (!l->done) {
+        lookup_release(l); /* the thread frees it, and its result, when it ends */
         return rdss__fail(err, RDSS_ERR_TIMEOUT, "resolving \"%s\" did not finish before the deadline",
                           host);
     }
-    status = gai_error(&l->request);
-    if (status != 0) {
-        rdss_code code = rdss__fail(err, RDSS_ERR_NETWORK, "cannot resolve \"%s\": %s", host,
-                                    gai_strerror(status));
-        free(l);
-        return code;
-    }
-    *out = l->request.ar_result;
-    free(l);
-    return rdss__succeed(err);
+    /* Done: the thread has dropped its reference, so the request is ours
+     * alone and the lock is no longer needed past this point. */
+    int status = l->status, error = l->error;
+    *out = l->result;
+    l->result = NULL;
+    lookup_release(l);
+    if (status == 0)
+        return rdss__succeed(err);
+    if (status == EAI_SYSTEM && error != 0)
+        return rdss__fail(err, RDSS_ERR_NETWORK, "cannot resolve \"%s\": %s: %s", host,
+                          gai_strerror(status), strerror(error));
+    return rdss__fail(err, RDSS_ERR_NETWORK, "cannot resolve \"%s\": %s", host, gai_strerror(status));
 }
 
 void rdss__address_text(const struct sockaddr *addr, char *out, size_t size)
