@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <openssl/bio.h>
 #include <openssl/pem.h>
@@ -66,6 +67,10 @@ static tc_cert make(const char *cn, int is_ca, const char *sans, long from_days,
     add_ext(out.cert, issuer_cert, NID_key_usage,
             is_ca ? "critical,keyCertSign,cRLSign" : "critical,digitalSignature");
     add_ext(out.cert, issuer_cert, NID_subject_key_identifier, "hash");
+    /* names the issuer's key: OpenSSL then finds the right issuer even
+     * among several CAs of the same name */
+    if (issuer != NULL)
+        add_ext(out.cert, issuer_cert, NID_authority_key_identifier, "keyid:always");
     if (sans != NULL)
         add_ext(out.cert, issuer_cert, NID_subject_alt_name, sans);
     if (!X509_sign(out.cert, issuer_key, EVP_sha256()))
@@ -204,4 +209,29 @@ void tc_install_server_cert(const char *dir, const char *owner, const tc_cert *l
 {
     tc_cert both[2] = {*leaf, chain_rest ? *chain_rest : *leaf};
     tc_install_server_chain(dir, owner, both, chain_rest ? 2 : 1);
+}
+
+char *tc_crl_pem(const tc_cert *issuer)
+{
+    X509_CRL *crl = X509_CRL_new();
+    ASN1_TIME *now = ASN1_TIME_adj(NULL, time(NULL), -1, 0);
+    ASN1_TIME *next = ASN1_TIME_adj(NULL, time(NULL), 30, 0);
+    if (crl == NULL || now == NULL || next == NULL || !X509_CRL_set_version(crl, 1) ||
+        !X509_CRL_set_issuer_name(crl, X509_get_subject_name(issuer->cert)) ||
+        !X509_CRL_set1_lastUpdate(crl, now) || !X509_CRL_set1_nextUpdate(crl, next))
+        die("X509_CRL");
+    X509V3_CTX ctx;
+    X509V3_set_ctx(&ctx, issuer->cert, NULL, NULL, crl, 0);
+    X509_EXTENSION *akid = X509V3_EXT_conf_nid(NULL, &ctx, NID_authority_key_identifier, "keyid:always");
+    if (akid == NULL || !X509_CRL_add_ext(crl, akid, -1) || !X509_CRL_sign(crl, issuer->key, EVP_sha256()))
+        die("X509_CRL");
+    BIO *bio = BIO_new(BIO_s_mem());
+    if (bio == NULL || !PEM_write_bio_X509_CRL(bio, crl))
+        die("PEM_write_bio_X509_CRL");
+    char *text = bio_text(bio);
+    X509_EXTENSION_free(akid);
+    ASN1_TIME_free(now);
+    ASN1_TIME_free(next);
+    X509_CRL_free(crl);
+    return text;
 }

@@ -24,6 +24,9 @@ tc_cert tc_load(const char *cert_path, const char *key_path);
 char *tc_key_pem(const tc_cert *c);
 void tc_cert_free(tc_cert *c);
 
+/* PEM of an empty CRL signed by issuer, valid for 30 days; malloc'd. */
+char *tc_crl_pem(const tc_cert *issuer);
+
 /* PEM text of certs[0..n-1]; malloc'd, NUL-terminated. */
 char *tc_pem(const tc_cert *certs, int n);
 

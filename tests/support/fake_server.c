@@ -1,12 +1,14 @@
 #include "fake_server.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 struct fake_server {
@@ -21,17 +23,87 @@ struct fake_server {
 };
 
 #define MAX_CLIENTS 32
+#define DRIP_INTERVAL_MS 50
 
 typedef struct client {
     int fd;
     size_t seen;
     int answered;
+    long long drip_at; /* when the next dripped byte is due (ms, monotonic); 0: not dripping */
 } client;
 
 static int is_mysql(fake_mode mode)
 {
     return mode == FAKE_MY_NO_TLS || mode == FAKE_MY_TLS_STALL || mode == FAKE_MY_TLS_RESET ||
-           mode == FAKE_MY_TLS_ALERT || mode == FAKE_MY_TRUNCATED || mode == FAKE_MY_GARBAGE;
+           mode == FAKE_MY_TLS_ALERT || mode == FAKE_MY_TRUNCATED || mode == FAKE_MY_GARBAGE ||
+           mode == FAKE_MY_TLS_DRIP || mode == FAKE_MY_ERR_FIRST;
+}
+
+static long long now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* The start of a drip: a TLS 1.2 record header announcing a 16384-byte
+ * handshake record, whose body then comes one byte at a time from the
+ * poll loop (drip_one). Sent only once the ClientHello is in: libpq takes
+ * bytes that come with the 'S' for an attack on the unencrypted stream. */
+static int start_drip(client *c)
+{
+    static const unsigned char header[5] = {0x16, 0x03, 0x03, 0x40, 0x00};
+    if (send(c->fd, header, sizeof(header), MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)sizeof(header))
+        return 0;
+    c->drip_at = now_ms() + DRIP_INTERVAL_MS;
+    return 1;
+}
+
+/* The next byte of the drip, when due; 0 when the client has gone away.
+ * The record never completes (16384 bytes take 13 minutes). */
+static int drip_one(client *c, long long now)
+{
+    if (c->drip_at == 0 || now < c->drip_at)
+        return 1;
+    static const unsigned char zero = 0;
+    if (send(c->fd, &zero, 1, MSG_NOSIGNAL | MSG_DONTWAIT) != 1)
+        return 0;
+    c->drip_at = now + DRIP_INTERVAL_MS;
+    return 1;
+}
+
+/* An ERR packet in place of the MySQL handshake: errno 1045 with the
+ * SQL-state marker, as a server refusing a login says it. */
+static int send_mysql_error(int fd)
+{
+    static const char text[] = "Access denied for user 'x'";
+    unsigned char p[4 + 9 + sizeof(text)];
+    size_t n = 4;
+    p[n++] = 0xff;
+    p[n++] = 1045 & 0xff, p[n++] = 1045 >> 8;
+    p[n++] = '#';
+    memcpy(p + n, "28000", 5);
+    n += 5;
+    memcpy(p + n, text, sizeof(text) - 1);
+    n += sizeof(text) - 1;
+    size_t len = n - 4;
+    p[0] = (unsigned char)len, p[1] = (unsigned char)(len >> 8), p[2] = 0, p[3] = 0; /* seq 0 */
+    return send(fd, p, n, MSG_NOSIGNAL) == (ssize_t)n;
+}
+
+/* A protocol-3 ErrorResponse as the answer to SSLRequest: its type byte
+ * 'E' is the answer libpq reads, and libpq then parses the whole message
+ * (severity, SQLSTATE, text) as a server's error. */
+static int send_pg_error(int fd)
+{
+    static const char fields[] = "SFATAL\0VFATAL\0C28P01\0Mpassword authentication failed for user \"x\"\0";
+    unsigned char p[1 + 4 + sizeof(fields)]; /* fields and the terminating 0 (its NUL) */
+    size_t len = 4 + sizeof(fields);
+    p[0] = 'E';
+    p[1] = (unsigned char)(len >> 24), p[2] = (unsigned char)(len >> 16);
+    p[3] = (unsigned char)(len >> 8), p[4] = (unsigned char)len;
+    memcpy(p + 5, fields, sizeof(fields));
+    return send(fd, p, sizeof(p), MSG_NOSIGNAL) == (ssize_t)sizeof(p);
 }
 
 static int send_mysql_handshake(int fd, int offer_tls);
@@ -64,6 +136,8 @@ static int greet(fake_mode mode, int fd)
             garbage[i] = (unsigned char)(0x5a ^ (i * 37));
         return send(fd, garbage, sizeof(garbage), MSG_NOSIGNAL) == (ssize_t)sizeof(garbage);
     }
+    if (mode == FAKE_MY_ERR_FIRST)
+        return send_mysql_error(fd);
     return send_mysql_handshake(fd, mode != FAKE_MY_NO_TLS);
 }
 
@@ -122,6 +196,8 @@ static int serve(fake_server *s, client *c)
             reset(c->fd);
             return 0;
         }
+        if (c->seen > 36 && s->mode == FAKE_MY_TLS_DRIP && c->drip_at == 0)
+            return start_drip(c);
         return 1;
     }
     size_t before = c->seen;
@@ -139,6 +215,12 @@ static int serve(fake_server *s, client *c)
         reset(c->fd);
         return 0;
     }
+    if (c->answered && c->seen > 8 && s->mode == FAKE_PG_TLS_DRIP && c->drip_at == 0)
+        return start_drip(c);
+    if (!c->answered && c->seen >= 8 && s->mode == FAKE_PG_ERROR_ANSWER) {
+        c->answered = 1;
+        return send_pg_error(c->fd);
+    }
     if (!c->answered && c->seen >= 8) {
         c->answered = 1;
         char answer = s->mode == FAKE_PG_REFUSE_TLS ? 'N' : 'S';
@@ -148,8 +230,35 @@ static int serve(fake_server *s, client *c)
     return 1;
 }
 
+/* What a stopping server reads before it closes: bytes the clients sent
+ * before the stop, so that they are counted. Bounded: a client that keeps
+ * sending does not hold the stop. */
+static void drain(fake_server *s, client *c)
+{
+    for (int round = 0; round < 64; round++) {
+        struct pollfd pfd = {c->fd, POLLIN, 0};
+        if (poll(&pfd, 1, 0) <= 0 || !serve(s, c))
+            return;
+    }
+}
+
+/* Milliseconds until the next dripped byte is due, for poll; -1 (forever)
+ * when no client is dripping. */
+static int next_timer(const client *clients, int count)
+{
+    long long due = 0;
+    for (int i = 0; i < count; i++)
+        if (clients[i].drip_at != 0 && (due == 0 || clients[i].drip_at < due))
+            due = clients[i].drip_at;
+    if (due == 0)
+        return -1;
+    long long wait = due - now_ms();
+    return wait < 0 ? 0 : (int)wait;
+}
+
 /* Several clients at once: a failed driver keeps its socket open while the
- * library probes the same server. */
+ * library probes the same server. Drips are timed by poll's timeout, so
+ * that they hold up neither the other clients nor a stop. */
 static void *run(void *arg)
 {
     fake_server *s = arg;
@@ -159,26 +268,36 @@ static void *run(void *arg)
         struct pollfd fds[2 + MAX_CLIENTS] = {{s->listener, POLLIN, 0}, {s->stop_pipe[0], POLLIN, 0}};
         for (int i = 0; i < count; i++)
             fds[2 + i] = (struct pollfd){clients[i].fd, POLLIN, 0};
-        if (poll(fds, 2 + (nfds_t)count, -1) <= 0 || fds[1].revents)
+        if (poll(fds, 2 + (nfds_t)count, next_timer(clients, count)) < 0) {
+            if (errno == EINTR)
+                continue;
             break;
+        }
+        if (fds[1].revents) {
+            for (int i = 0; i < count; i++)
+                drain(s, &clients[i]);
+            break;
+        }
+        long long now = now_ms();
         for (int i = count - 1; i >= 0; i--) {
-            if (fds[2 + i].revents && !serve(s, &clients[i])) {
+            if ((fds[2 + i].revents && !serve(s, &clients[i])) || !drip_one(&clients[i], now)) {
                 close(clients[i].fd);
                 clients[i] = clients[--count];
             }
         }
         if (fds[0].revents && count < MAX_CLIENTS) {
             int fd = accept(s->listener, NULL, NULL);
-            if (fd >= 0 && is_mysql(s->mode) && !greet(s->mode, fd)) {
-                close(fd);
-                fd = -1;
-            }
-            if (fd >= 0) {
-                clients[count++] = (client){fd, 0, 0};
+            if (fd >= 0) { /* counted before a byte is sent: a client that got one sees it counted */
                 pthread_mutex_lock(&s->lock);
                 s->connections++;
                 pthread_mutex_unlock(&s->lock);
             }
+            if (fd >= 0 && is_mysql(s->mode) && !greet(s->mode, fd)) {
+                close(fd);
+                fd = -1;
+            }
+            if (fd >= 0)
+                clients[count++] = (client){fd, 0, 0, 0};
         }
     }
     for (int i = 0; i < count; i++)

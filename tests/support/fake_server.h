@@ -1,6 +1,7 @@
 /* Fake servers, for what a real one cannot be made to do: never answer,
- * refuse TLS and record what the client sends next, or say yes to TLS and
- * then stall. Each runs in a thread of the test on 127.0.0.1. */
+ * refuse TLS and record what the client sends next, say yes to TLS and
+ * then stall or drip, or send an error before TLS (which anyone on the path
+ * could forge). Each runs in a thread of the test on 127.0.0.1. */
 #ifndef RDSS_TEST_FAKE_SERVER_H
 #define RDSS_TEST_FAKE_SERVER_H
 
@@ -20,6 +21,16 @@ typedef enum fake_mode {
     FAKE_MY_TLS_ALERT,      /* handshake offering TLS, a fatal alert for the ClientHello */
     FAKE_MY_TRUNCATED,      /* the first 20 bytes of an 80-byte handshake, then closes */
     FAKE_MY_GARBAGE,        /* 64 bytes that are no handshake at all */
+    /* untrusted bytes: slow TLS, errors before TLS */
+    FAKE_PG_TLS_DRIP,     /* answers 'S'; on the ClientHello, a TLS record header announcing a
+                           * 16384-byte handshake record, then one zero byte every 50 ms,
+                           * until stopped or the client goes away */
+    FAKE_MY_TLS_DRIP,     /* a handshake offering TLS; on the ClientHello (after the 36-byte
+                           * SSL request) the same drip */
+    FAKE_MY_ERR_FIRST,    /* an ERR packet in place of the handshake (1045, #28000, "Access
+                           * denied for user 'x'"); records all after */
+    FAKE_PG_ERROR_ANSWER, /* answers SSLRequest with an ErrorResponse (FATAL, 28P01, "password
+                           * authentication failed for user \"x\""); records all after */
 } fake_mode;
 
 typedef struct fake_server fake_server;
@@ -30,7 +41,9 @@ int fake_server_port(const fake_server *server);
 int fake_server_connections(fake_server *server);
 /* Stops the server and returns how many bytes clients sent, over all
  * connections, after their first 8 (the SSLRequest) for the PostgreSQL
- * modes and after the server's handshake for the MySQL ones. */
+ * modes and after the server's first packet for the MySQL ones (what was
+ * already sent when it is called is counted). Prompt: it does not wait
+ * for a client, a dripping one included. */
 size_t fake_server_stop(fake_server *server);
 
 #endif

@@ -1,0 +1,453 @@
+/* No driver option, environment variable, service file, default file or
+ * option file makes a connect to an untrusted server succeed. The server
+ * is real (the scratch PostgreSQL and MariaDB) and an impostor: its root
+ * has the same name as the trusted root, and another key. The weapon is a
+ * "CRL" file holding the impostor's root and a CRL it signed: both drivers
+ * load CRL files with X509_STORE_load_locations, which trusts every
+ * certificate in them. Each case first shows the weapon works on the raw
+ * driver, so that a refusal here proves something. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <rdssecure/mysql.h>
+#include <rdssecure/pg.h>
+
+#include "certgen.h"
+#include "scratch.h"
+#include "testenv.h"
+
+#define PGS(key) testenv("postgres_scratch.env", key)
+#define MYS(key) testenv("mariadb_scratch.env", key)
+#define SANS "DNS:localhost,IP:127.0.0.1"
+
+static tc_cert root, impostor_root, impostor_leaf, good_leaf;
+static char *dir, *trust_path, *attack_path, *attack_dir, *fifo_path;
+static rdss_config *cfg;
+
+static int setup(void **state)
+{
+    (void)state;
+    root = tc_make("rdssecure test Root CA", 1, -1, 365, NULL);
+    impostor_root = tc_make("rdssecure test Root CA", 1, -1, 365, NULL); /* same name, other key */
+    impostor_leaf = tc_make_server("impostor", SANS, -1, 30, &impostor_root);
+    good_leaf = tc_make_server("genuine", SANS, -1, 30, &root);
+    dir = tc_tmpdir();
+    char *pem = tc_pem(&root, 1);
+    trust_path = tc_write(dir, "trust.pem", pem, strlen(pem), 0644);
+    free(pem);
+    /* the weapon: the impostor's root and a CRL it signed, as one "CRL" file */
+    char *impostor_pem = tc_pem(&impostor_root, 1), *crl = tc_crl_pem(&impostor_root);
+    size_t len = strlen(impostor_pem) + strlen(crl) + 1;
+    char *weapon = malloc(len);
+    snprintf(weapon, len, "%s%s", impostor_pem, crl);
+    attack_path = tc_write(dir, "attack.crl", weapon, strlen(weapon), 0644);
+    /* a CRL directory holding the same, under OpenSSL's hashed names */
+    char sub[512];
+    snprintf(sub, sizeof(sub), "%s/crldir", dir);
+    mkdir(sub, 0755);
+    attack_dir = strdup(sub);
+    char name[32];
+    snprintf(name, sizeof(name), "%08lx.0", X509_NAME_hash_ex(X509_get_subject_name(impostor_root.cert),
+                                                            NULL, NULL, NULL));
+    free(tc_write(attack_dir, name, impostor_pem, strlen(impostor_pem), 0644));
+    snprintf(name, sizeof(name), "%08lx.r0", X509_NAME_hash_ex(X509_get_subject_name(impostor_root.cert),
+                                                             NULL, NULL, NULL));
+    free(tc_write(attack_dir, name, crl, strlen(crl), 0644));
+    free(impostor_pem);
+    free(crl);
+    free(weapon);
+    char fifo[512];
+    snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+    if (mkfifo(fifo, 0600) != 0)
+        return -1;
+    fifo_path = strdup(fifo);
+    cfg = rdss_config_new();
+    rdss_config_set_timeout_ms(cfg, 3000, NULL);
+    if (rdss_config_set_bundle_file(cfg, trust_path, NULL) != RDSS_OK)
+        return -1;
+    scratch_pg_serve(&impostor_leaf, NULL);
+    scratch_mysql_serve(&impostor_leaf, NULL);
+    return 0;
+}
+
+/* The scratch servers go back to the fixture's own certificate, whatever
+ * happened: other tests share them. */
+static int teardown(void **state)
+{
+    (void)state;
+    tc_cert leaf = tc_load(testenv_pki("server.pem"), testenv_pki("server.key"));
+    tc_cert sub = tc_load(testenv_pki("sub.pem"), testenv_pki("sub.key"));
+    scratch_pg_serve(&leaf, &sub);
+    scratch_mysql_serve(&leaf, &sub);
+    tc_cert_free(&leaf);
+    tc_cert_free(&sub);
+    rdss_config_free(cfg);
+    tc_rmdir_all(dir);
+    free(trust_path);
+    free(attack_path);
+    free(attack_dir);
+    free(fifo_path);
+    tc_cert *all[] = {&root, &impostor_root, &impostor_leaf, &good_leaf};
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+        tc_cert_free(all[i]);
+    return 0;
+}
+
+/* Environment a case set, undone whether it passed or not. */
+static int clear_environment(void **state)
+{
+    (void)state;
+    const char *names[] = {"PGSSLCRL", "PGSSLCRLDIR", "PGSERVICEFILE", "PGSERVICE", "PGSSLCOMPRESSION",
+                           "PGSSLMAXPROTOCOLVERSION", "PGSSLCERT", "PGSSLKEY"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        unsetenv(names[i]);
+    return 0;
+}
+
+/* ---- PostgreSQL ------------------------------------------------------------ */
+
+static char *pg_info(const char *extra)
+{
+    static char info[1024];
+    char user[64], password[128]; /* testenv's buffers rotate: keep copies */
+    snprintf(user, sizeof(user), "%s", PGS("PG_USER"));
+    snprintf(password, sizeof(password), "%s", PGS("PG_PASSWORD"));
+    snprintf(info, sizeof(info), "host=127.0.0.1 port=%s user=%s password=%s dbname=%s %s",
+             PGS("PG_PORT"), user, password, PGS("PG_DATABASE"), extra);
+    return info;
+}
+
+static int raw_libpq_connects(const char *extra)
+{
+    char info[1024];
+    snprintf(info, sizeof(info), "%s sslmode=verify-full sslrootcert=%s", pg_info(extra), trust_path);
+    PGconn *conn = PQconnectdb(info);
+    int ok = PQstatus(conn) == CONNECTION_OK;
+    if (!ok)
+        print_message("raw libpq (%s): %s", extra, PQerrorMessage(conn));
+    PQfinish(conn);
+    return ok;
+}
+
+static rdss_code rdss_pg_code(const char *extra, const char *must_mention)
+{
+    rdss_error *err = NULL;
+    PGconn *conn = rdss_pg_connect(cfg, pg_info(extra), &err);
+    rdss_code code = conn != NULL ? RDSS_OK : rdss_error_code(err);
+    if (conn == NULL)
+        print_message("librdssecure (%s): %s: %s\n", extra, rdss_error_name(code), rdss_error_message(err));
+    if (must_mention != NULL && conn == NULL && strstr(rdss_error_message(err), must_mention) == NULL)
+        fail_msg("the message does not name %s: %s", must_mention, rdss_error_message(err));
+    rdss_error_free(err);
+    PQfinish(conn);
+    return code;
+}
+
+static void the_weapon_works_on_raw_libpq(void **state)
+{
+    (void)state;
+    assert_false(raw_libpq_connects(""));
+    char extra[600];
+    snprintf(extra, sizeof(extra), "sslcrl=%s", attack_path);
+    assert_true(raw_libpq_connects(extra));
+    /* (a CRL directory is looked in only for names the store lacks: with
+     * the impostor named like the trusted root it adds nothing, so the
+     * directory cases below show refusal, not a working weapon) */
+}
+
+static void pg_crl_settings_are_refused(void **state)
+{
+    (void)state;
+    char extra[600];
+    snprintf(extra, sizeof(extra), "sslcrl=%s", attack_path);
+    assert_int_equal(rdss_pg_code(extra, "sslcrl"), RDSS_ERR_INSECURE_OPTION);
+    snprintf(extra, sizeof(extra), "sslcrldir=%s", attack_dir);
+    assert_int_equal(rdss_pg_code(extra, "sslcrldir"), RDSS_ERR_INSECURE_OPTION);
+    setenv("PGSSLCRL", attack_path, 1);
+    assert_int_equal(rdss_pg_code("", "PGSSLCRL"), RDSS_ERR_INSECURE_OPTION);
+    unsetenv("PGSSLCRL");
+    setenv("PGSSLCRLDIR", attack_dir, 1);
+    assert_int_equal(rdss_pg_code("", "PGSSLCRLDIR"), RDSS_ERR_INSECURE_OPTION);
+    unsetenv("PGSSLCRLDIR");
+    /* and without any: the impostor is refused */
+    assert_int_equal(rdss_pg_code("", NULL), RDSS_ERR_CERT_VERIFY);
+}
+
+static void a_service_file_crl_adds_no_trust(void **state)
+{
+    (void)state;
+    char text[1400];
+    snprintf(text, sizeof(text), "[evil]\nsslcrl=%s\n[evil_dir]\nsslcrldir=%s\n", attack_path, attack_dir);
+    char *path = tc_write(dir, "pg_service.conf", text, strlen(text), 0644);
+    setenv("PGSERVICEFILE", path, 1);
+    assert_true(raw_libpq_connects("service=evil")); /* the weapon, through the file */
+    assert_int_equal(rdss_pg_code("service=evil", NULL), RDSS_ERR_CERT_VERIFY);
+    assert_int_equal(rdss_pg_code("service=evil_dir", NULL), RDSS_ERR_CERT_VERIFY);
+    setenv("PGSERVICE", "evil", 1);
+    assert_int_equal(rdss_pg_code("", NULL), RDSS_ERR_CERT_VERIFY);
+    unsetenv("PGSERVICE");
+    unsetenv("PGSERVICEFILE");
+    free(path);
+}
+
+/* libpq 15 reads ~/.postgresql/root.crl from the passwd entry's home, not
+ * $HOME: a child process gets a private mount namespace with our directory
+ * over that home. Exit status: 0 as expected, 1 the raw driver did not
+ * take the weapon, 2 librdssecure connected to the impostor, 77 no
+ * namespace. */
+static int home_crl_child(void)
+{
+    struct passwd *pw = getpwuid(geteuid());
+    if (pw == NULL || unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+        return 77;
+    char home[512], pgdir[600];
+    snprintf(home, sizeof(home), "%s/home", dir);
+    mkdir(home, 0700);
+    snprintf(pgdir, sizeof(pgdir), "%s/.postgresql", home);
+    mkdir(pgdir, 0700);
+    size_t len = 0;
+    char *weapon = tc_read(attack_path, &len);
+    free(tc_write(pgdir, "root.crl", weapon, len, 0600));
+    free(weapon);
+    if (mount(home, pw->pw_dir, NULL, MS_BIND, NULL) != 0)
+        return 77;
+    if (!raw_libpq_connects(""))
+        return 1;
+    return rdss_pg_code("", NULL) == RDSS_ERR_CERT_VERIFY ? 0 : 2;
+}
+
+static void a_home_root_crl_adds_no_trust(void **state)
+{
+    (void)state;
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        _exit(home_crl_child());
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    if (WEXITSTATUS(status) == 77) {
+        print_message("skipped: no private mount namespace here (needs root)\n");
+        skip();
+    }
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static void pg_other_file_and_tls_settings(void **state)
+{
+    (void)state;
+    /* a FIFO as the bundle is refused at once, never waited on */
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    char extra[600];
+    snprintf(extra, sizeof(extra), "sslrootcert=%s", fifo_path);
+    assert_int_equal(rdss_pg_code(extra, "regular file"), RDSS_ERR_BUNDLE);
+    snprintf(extra, sizeof(extra), "sslcert=%s", fifo_path);
+    assert_int_equal(rdss_pg_code(extra, "regular file"), RDSS_ERR_INVALID_ARGUMENT);
+    setenv("PGSSLKEY", fifo_path, 1);
+    assert_int_equal(rdss_pg_code("", "PGSSLKEY"), RDSS_ERR_INVALID_ARGUMENT);
+    unsetenv("PGSSLKEY");
+    assert_true(seconds_since(&start) < 2.0);
+    /* TLS compression and old TLS, in the conninfo and the environment */
+    assert_int_equal(rdss_pg_code("sslcompression=1", "sslcompression"), RDSS_ERR_INSECURE_OPTION);
+    setenv("PGSSLMAXPROTOCOLVERSION", "TLSv1.1", 1);
+    assert_int_equal(rdss_pg_code("", "PGSSLMAXPROTOCOLVERSION"), RDSS_ERR_INSECURE_OPTION);
+    unsetenv("PGSSLMAXPROTOCOLVERSION");
+    /* a keyword nobody classified never reaches libpq */
+    const char *keywords[] = {"host", "no_such_option", NULL};
+    const char *values[] = {"127.0.0.1", "1", NULL};
+    rdss_error *err = NULL;
+    assert_null(rdss_pg_connect_params(cfg, keywords, values, 0, &err));
+    assert_int_equal(rdss_error_code(err), RDSS_ERR_INVALID_ARGUMENT);
+    rdss_error_free(err);
+}
+
+static void pg_the_genuine_server_still_connects(void **state)
+{
+    (void)state;
+    scratch_pg_serve(&good_leaf, NULL);
+    assert_int_equal(rdss_pg_code("", NULL), RDSS_OK);
+    /* with a service file naming CRLs, too: they are never loaded */
+    char text[600];
+    snprintf(text, sizeof(text), "[crl]\nsslcrl=%s\n", attack_path);
+    char *path = tc_write(dir, "pg_service_crl.conf", text, strlen(text), 0644);
+    setenv("PGSERVICEFILE", path, 1);
+    assert_int_equal(rdss_pg_code("service=crl", NULL), RDSS_OK);
+    unsetenv("PGSERVICEFILE");
+    free(path);
+    scratch_pg_serve(&impostor_leaf, NULL);
+}
+
+/* ---- MySQL ------------------------------------------------------------------ */
+
+static MYSQL *raw_mysql(MYSQL *mysql)
+{
+    my_bool on = 1;
+    mysql_optionsv(mysql, MYSQL_OPT_SSL_CA, trust_path);
+    mysql_optionsv(mysql, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
+    mysql_optionsv(mysql, MYSQL_OPT_SSL_ENFORCE, &on);
+    MYSQL *connected = mysql_real_connect(mysql, "127.0.0.1", MYS("MY_USER"), MYS("MY_PASSWORD"),
+                                          MYS("MY_DATABASE"), (unsigned)atoi(MYS("MY_PORT")), NULL, 0);
+    if (connected == NULL)
+        print_message("raw libmariadb: %s\n", mysql_error(mysql));
+    return connected;
+}
+
+static rdss_code rdss_my_code(MYSQL *mysql, const char *password, const char *must_mention)
+{
+    rdss_error *err = NULL;
+    MYSQL *connected = rdss_mysql_connect(cfg, mysql, "127.0.0.1", MYS("MY_USER"), password,
+                                          MYS("MY_DATABASE"), (unsigned)atoi(MYS("MY_PORT")), NULL, 0, &err);
+    rdss_code code = connected ? RDSS_OK : rdss_error_code(err);
+    if (must_mention != NULL && connected == NULL && strstr(rdss_error_message(err), must_mention) == NULL)
+        fail_msg("the message does not name %s: %s", must_mention, rdss_error_message(err));
+    rdss_error_free(err);
+    return code;
+}
+
+static void the_weapon_works_on_raw_libmariadb(void **state)
+{
+    (void)state;
+    MYSQL *mysql = mysql_init(NULL);
+    assert_null(raw_mysql(mysql));
+    mysql_close(mysql);
+    mysql = mysql_init(NULL);
+    mysql_optionsv(mysql, MYSQL_OPT_SSL_CRL, attack_path);
+    assert_non_null(raw_mysql(mysql));
+    mysql_close(mysql);
+}
+
+static void mysql_crl_settings_are_refused(void **state)
+{
+    (void)state;
+    MYSQL *mysql = mysql_init(NULL);
+    mysql_optionsv(mysql, MYSQL_OPT_SSL_CRL, attack_path);
+    assert_int_equal(rdss_my_code(mysql, MYS("MY_PASSWORD"), "MYSQL_OPT_SSL_CRL"), RDSS_ERR_INSECURE_OPTION);
+    mysql_close(mysql);
+    mysql = mysql_init(NULL);
+    mysql_optionsv(mysql, MYSQL_OPT_SSL_CRLPATH, attack_dir);
+    assert_int_equal(rdss_my_code(mysql, MYS("MY_PASSWORD"), "MYSQL_OPT_SSL_CRLPATH"), RDSS_ERR_INSECURE_OPTION);
+    mysql_close(mysql);
+    const char *keys[] = {"ssl-crl", "tls-crl", "ssl_crl", "ssl-crlpath", "tls-crlpath"};
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        char text[700];
+        snprintf(text, sizeof(text), "[client]\n%s=%s\n", keys[i], strstr(keys[i], "path") ? attack_dir : attack_path);
+        char *path = tc_write(dir, "crl.cnf", text, strlen(text), 0644);
+        mysql = mysql_init(NULL);
+        mysql_optionsv(mysql, MYSQL_READ_DEFAULT_FILE, path);
+        assert_int_equal(rdss_my_code(mysql, MYS("MY_PASSWORD"), "crl"), RDSS_ERR_INSECURE_OPTION);
+        mysql_close(mysql);
+        free(path);
+    }
+    mysql = mysql_init(NULL);
+    assert_int_equal(rdss_my_code(mysql, MYS("MY_PASSWORD"), NULL), RDSS_ERR_CERT_VERIFY);
+    mysql_close(mysql);
+}
+
+static void mysql_reconnect_stays_off_and_a_failed_handle_is_reusable(void **state)
+{
+    (void)state;
+    scratch_mysql_serve(&good_leaf, NULL);
+    /* reconnect=1 in an option file: libmariadb reads it after our options */
+    const char *text = "[client]\nreconnect=1\n";
+    char *path = tc_write(dir, "reconnect.cnf", text, strlen(text), 0644);
+    MYSQL *mysql = mysql_init(NULL);
+    mysql_optionsv(mysql, MYSQL_READ_DEFAULT_FILE, path);
+    assert_int_equal(rdss_my_code(mysql, MYS("MY_PASSWORD"), NULL), RDSS_OK);
+    my_bool reconnect = 1;
+    assert_int_equal(mysql_get_optionv(mysql, MYSQL_OPT_RECONNECT, &reconnect), 0);
+    assert_int_equal(reconnect, 0);
+    mysql_close(mysql);
+    /* a failed connect leaves the handle as the caller had it */
+    mysql = mysql_init(NULL);
+    mysql_optionsv(mysql, MYSQL_READ_DEFAULT_FILE, path);
+    assert_int_equal(rdss_my_code(mysql, "wrong password", NULL), RDSS_ERR_AUTH);
+    const char *ca = "not read";
+    assert_int_equal(mysql_get_optionv(mysql, MYSQL_OPT_SSL_CA, &ca), 0);
+    assert_null(ca);
+    assert_string_equal(mysql->options.my_cnf_file, path);
+    assert_int_equal(rdss_my_code(mysql, MYS("MY_PASSWORD"), NULL), RDSS_OK);
+    mysql_close(mysql);
+    free(path);
+    scratch_mysql_serve(&impostor_leaf, NULL);
+}
+
+static void mysql_fifos_never_hang_a_connect(void **state)
+{
+    (void)state;
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    MYSQL *mysql = mysql_init(NULL);
+    mysql_optionsv(mysql, MYSQL_OPT_SSL_CA, fifo_path);
+    assert_int_equal(rdss_my_code(mysql, MYS("MY_PASSWORD"), "regular file"), RDSS_ERR_BUNDLE);
+    mysql_close(mysql);
+    /* an !include of a FIFO is skipped, as libmariadb's copy never names it */
+    char text[600];
+    snprintf(text, sizeof(text), "[client]\n!include %s\nconnect-timeout=2\n", fifo_path);
+    char *path = tc_write(dir, "fifo.cnf", text, strlen(text), 0644);
+    mysql = mysql_init(NULL);
+    mysql_optionsv(mysql, MYSQL_READ_DEFAULT_FILE, path);
+    assert_int_equal(rdss_my_code(mysql, MYS("MY_PASSWORD"), NULL), RDSS_ERR_CERT_VERIFY);
+    mysql_close(mysql);
+    free(path);
+    assert_true(seconds_since(&start) < 2.5);
+}
+
+/* ---- the bundle itself ---------------------------------------------------- */
+
+static void a_bundle_another_user_owns_is_refused(void **state)
+{
+    (void)state;
+    if (geteuid() != 0) {
+        print_message("skipped: needs root to give a file to another user\n");
+        skip();
+    }
+    size_t len = 0;
+    char *pem = tc_read(trust_path, &len);
+    char *path = tc_write(dir, "others.pem", pem, len, 0644);
+    assert_int_equal(chown(path, 65534, 65534), 0);
+    rdss_config *other = rdss_config_new();
+    rdss_error *err = NULL;
+    assert_int_equal(rdss_config_set_bundle_file(other, path, &err), RDSS_ERR_BUNDLE);
+    assert_non_null(strstr(rdss_error_message(err), "owned by uid 65534"));
+    rdss_error_free(err);
+    /* the same file, ours again: accepted */
+    assert_int_equal(chown(path, 0, 0), 0);
+    assert_int_equal(rdss_config_set_bundle_file(other, path, NULL), RDSS_OK);
+    rdss_config_free(other);
+    free(path);
+    free(pem);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(the_weapon_works_on_raw_libpq, clear_environment),
+        cmocka_unit_test_teardown(pg_crl_settings_are_refused, clear_environment),
+        cmocka_unit_test_teardown(a_service_file_crl_adds_no_trust, clear_environment),
+        cmocka_unit_test_teardown(a_home_root_crl_adds_no_trust, clear_environment),
+        cmocka_unit_test_teardown(pg_other_file_and_tls_settings, clear_environment),
+        cmocka_unit_test_teardown(pg_the_genuine_server_still_connects, clear_environment),
+        cmocka_unit_test(the_weapon_works_on_raw_libmariadb),
+        cmocka_unit_test(mysql_crl_settings_are_refused),
+        cmocka_unit_test(mysql_reconnect_stays_off_and_a_failed_handle_is_reusable),
+        cmocka_unit_test(mysql_fifos_never_hang_a_connect),
+        cmocka_unit_test(a_bundle_another_user_owns_is_refused),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
