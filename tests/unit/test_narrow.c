@@ -8,6 +8,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <openssl/pem.h>
+
 #include "certgen.h"
 #include "narrow.h"
 
@@ -65,11 +67,48 @@ static void bounded_least_recently_used_goes(void **state)
     rdss__trust_unref(embedded);
 }
 
+/* Two configs with other bundles on one endpoint keep an entry each, and
+ * the same certificates read again (a new trust object) find theirs. */
+static void one_entry_per_trust_content(void **state)
+{
+    (void)state;
+    rdss_trust *embedded = NULL, *other = NULL, *other_again = NULL;
+    assert_int_equal(rdss__trust_embedded(&embedded, NULL), RDSS_OK);
+    STACK_OF(X509) *certs = rdss__trust_certs(embedded);
+    BIO *bio = BIO_new(BIO_s_mem());
+    for (int i = 1; i < 7; i++) /* six of the embedded roots: another bundle */
+        PEM_write_bio_X509(bio, sk_X509_value(certs, i));
+    char *pem = NULL;
+    long len = BIO_get_mem_data(bio, &pem);
+    assert_int_equal(rdss__trust_from_pem(pem, (size_t)len, "six", &other, NULL), RDSS_OK);
+    assert_int_equal(rdss__trust_from_pem(pem, (size_t)len, "six again", &other_again, NULL), RDSS_OK);
+    char key[128];
+    rdss__narrow_key("pg", "10.0.0.9", 5432, "db", key, sizeof(key));
+    rdss__narrow_learn(embedded, key, sk_X509_value(certs, 3));
+    rdss__narrow_learn(other, key, sk_X509_value(certs, 3));
+    rdss_trust *a = rdss__narrow_lookup(embedded, key), *b = rdss__narrow_lookup(other_again, key);
+    assert_non_null(a); /* not evicted by the other trust's entry */
+    assert_non_null(b); /* found under the same certificates */
+    rdss__trust_unref(a);
+    rdss__trust_unref(b);
+    rdss__narrow_forget(other, key);
+    assert_null(rdss__narrow_lookup(other_again, key));
+    a = rdss__narrow_lookup(embedded, key);
+    assert_non_null(a); /* forgetting one trust's entry leaves the other's */
+    rdss__trust_unref(a);
+    rdss__narrow_forget(embedded, key);
+    BIO_free(bio);
+    rdss__trust_unref(other);
+    rdss__trust_unref(other_again);
+    rdss__trust_unref(embedded);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(learn_lookup_forget),
         cmocka_unit_test(bounded_least_recently_used_goes),
+        cmocka_unit_test(one_entry_per_trust_content),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
