@@ -26,9 +26,34 @@ typedef struct entry {
 } entry;
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
 static entry cache[CACHE_SIZE];
 static uint64_t tick;
 static int cleanup_registered;
+
+/* fork() while another thread holds the lock would leave it held forever in
+ * the child: hold it across fork, so the cache is consistent on both sides.
+ * The child keeps the entries (its memfds are inherited, same numbers). */
+static void before_fork(void)
+{
+    pthread_mutex_lock(&lock);
+}
+
+static void after_fork(void)
+{
+    pthread_mutex_unlock(&lock);
+}
+
+static void register_fork_handlers(void)
+{
+    pthread_atfork(before_fork, after_fork, after_fork);
+}
+
+static void lock_cache(void)
+{
+    pthread_once(&fork_once, register_fork_handlers);
+    pthread_mutex_lock(&lock);
+}
 
 static void clear(entry *e)
 {
@@ -39,7 +64,7 @@ static void clear(entry *e)
 
 static void release_all(void)
 {
-    pthread_mutex_lock(&lock);
+    lock_cache();
     for (int i = 0; i < CACHE_SIZE; i++)
         clear(&cache[i]);
     pthread_mutex_unlock(&lock);
@@ -65,7 +90,7 @@ static entry *find(const rdss_trust *full, const char *key)
 rdss_trust *rdss__narrow_lookup(const rdss_trust *full, const char *key)
 {
     rdss_trust *found = NULL;
-    pthread_mutex_lock(&lock);
+    lock_cache();
     entry *e = find(full, key);
     if (e != NULL) {
         e->used = ++tick;
@@ -84,7 +109,7 @@ void rdss__narrow_learn(const rdss_trust *full, const char *key, X509 *anchor)
     if (rdss__trust_of_one(full, anchor, &narrow) != RDSS_OK)
         return;
     char *copy = strdup(key);
-    pthread_mutex_lock(&lock);
+    lock_cache();
     entry *e = find(full, key);
     for (int i = 0; e == NULL && i < CACHE_SIZE; i++)
         if (cache[i].key == NULL)
@@ -126,7 +151,7 @@ void rdss__narrow_learn_from(const rdss_trust *full, const char *key, const char
 
 void rdss__narrow_forget(const rdss_trust *full, const char *key)
 {
-    pthread_mutex_lock(&lock);
+    lock_cache();
     entry *e = find(full, key);
     if (e != NULL)
         clear(e);

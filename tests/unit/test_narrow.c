@@ -8,6 +8,10 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <pthread.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <openssl/pem.h>
 
 #include "certgen.h"
@@ -103,12 +107,64 @@ static void one_entry_per_trust_content(void **state)
     rdss__trust_unref(embedded);
 }
 
+static volatile int hammering;
+
+static void *hammer(void *arg)
+{
+    rdss_trust *embedded = arg;
+    char key[128];
+    rdss__narrow_key("pg", "10.0.0.7", 5432, "db", key, sizeof(key));
+    while (hammering) {
+        rdss__narrow_learn(embedded, key, sk_X509_value(rdss__trust_certs(embedded), 2));
+        rdss__trust_unref(rdss__narrow_lookup(embedded, key));
+    }
+    return NULL;
+}
+
+/* fork() while another thread works the cache: the child can use it (the
+ * lock is not left held by a thread the child does not have). */
+static void a_child_after_fork_can_use_the_cache(void **state)
+{
+    (void)state;
+    rdss_trust *embedded = NULL;
+    assert_int_equal(rdss__trust_embedded(&embedded, NULL), RDSS_OK);
+    hammering = 1;
+    pthread_t thread;
+    assert_int_equal(pthread_create(&thread, NULL, hammer, embedded), 0);
+    for (int i = 0; i < 20; i++) {
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            char key[128];
+            rdss__narrow_key("pg", "10.0.0.7", 5432, "db", key, sizeof(key));
+            rdss__trust_unref(rdss__narrow_lookup(embedded, key));
+            rdss__narrow_learn(embedded, key, sk_X509_value(rdss__trust_certs(embedded), 4));
+            _exit(0);
+        }
+        int status = -1;
+        for (int waited = 0; waited < 500 && waitpid(pid, &status, WNOHANG) == 0; waited++)
+            usleep(10000);
+        if (status == -1) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            hammering = 0;
+            pthread_join(thread, NULL);
+            fail_msg("a child after fork() hung on the anchor cache");
+        }
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    hammering = 0;
+    pthread_join(thread, NULL);
+    rdss__trust_unref(embedded);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(learn_lookup_forget),
         cmocka_unit_test(bounded_least_recently_used_goes),
         cmocka_unit_test(one_entry_per_trust_content),
+        cmocka_unit_test(a_child_after_fork_can_use_the_cache),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
