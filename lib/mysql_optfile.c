@@ -148,7 +148,8 @@ static void take(reader *r, const char *file, char *key, const char *value)
     case REFUSE:
         r->code = rdss__fail(r->err, RDSS_ERR_INSECURE_OPTION,
                              "option file %s sets \"%s%s%s\", which librdssecure refuses: %s; "
-                             "TLS with a verified certificate and host name is always on",
+                             "remove that line (TLS with a verified certificate and host name is "
+                             "always on)",
                              file, key, value ? "=" : "", value ? value : "", why);
         return;
     case DROP:
@@ -348,6 +349,12 @@ rdss_code rdss__my_options_read(const char *file, const char *group, rdss_my_opt
     if (r.out == NULL)
         return rdss__fail(err, RDSS_ERR_INTERNAL, "out of memory");
     fputs("[client]\n", r.out);
+    /* The file the caller named: a FIFO or a directory there is a mistake
+     * to report, not to skip as libmariadb would (an !include'd one is
+     * skipped, as there). */
+    struct stat st;
+    if (file != NULL && file[0] != '\0' && stat(file, &st) == 0 && !S_ISREG(st.st_mode))
+        r.code = rdss__fail(err, RDSS_ERR_INVALID_ARGUMENT, "option file %s is not a regular file", file);
     read_any(&r, NULL, file, 0);
     if (fclose(r.out) != 0 && r.code == RDSS_OK)
         r.code = rdss__fail(err, RDSS_ERR_INTERNAL, "out of memory");

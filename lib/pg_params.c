@@ -240,11 +240,10 @@ static rdss_code check_tls_options(rdss_pg_params *p, rdss_error **err)
         }
         if (value == NULL || value[0] == '\0')
             continue; /* libpq ignores empty values */
-        if (o->rule == RDSS__OPTION_REFUSED) {
-            char what[160];
-            snprintf(what, sizeof(what), "%s", where);
-            return insecure(err, what, o->why);
-        }
+        if (o->rule == RDSS__OPTION_REFUSED)
+            return rdss__fail(err, RDSS_ERR_INSECURE_OPTION, "refused %s: %s; nothing was sent (%s)", where,
+                              o->why, where == o->envvar ? "unset it in the environment"
+                                                         : "remove it from the connection settings");
         rdss_code code = check_value(o->name, where, value, err);
         if (code != RDSS_OK)
             return code;

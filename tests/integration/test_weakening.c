@@ -396,6 +396,11 @@ static void mysql_fifos_never_hang_a_connect(void **state)
     mysql_optionsv(mysql, MYSQL_OPT_SSL_CA, fifo_path);
     assert_int_equal(rdss_my_code(mysql, MYS("MY_PASSWORD"), "regular file"), RDSS_ERR_BUNDLE);
     mysql_close(mysql);
+    /* the option file itself a FIFO: said, not waited on */
+    mysql = mysql_init(NULL);
+    mysql_optionsv(mysql, MYSQL_READ_DEFAULT_FILE, fifo_path);
+    assert_int_equal(rdss_my_code(mysql, MYS("MY_PASSWORD"), "regular file"), RDSS_ERR_INVALID_ARGUMENT);
+    mysql_close(mysql);
     /* an !include of a FIFO is skipped, as libmariadb's copy never names it */
     char text[600];
     snprintf(text, sizeof(text), "[client]\n!include %s\nconnect-timeout=2\n", fifo_path);
