@@ -281,7 +281,7 @@ static void finish(rdss_mysql_attempt *a)
         if (a->narrow == NULL && ssl != NULL)
             rdss__narrow_learn_from(a->plan.trust, a->key, a->plan.verify_name, SSL_get_peer_cert_chain(ssl));
     }
-    rdss__my_plan_restore(&a->plan, a->mysql);
+    rdss__my_plan_restore(&a->plan, a->mysql, a->connected != NULL);
     rdss__count_result(rdss_error_code(a->error));
 }
 
@@ -317,7 +317,7 @@ static void abandon(rdss_mysql_attempt *a)
                                             MYSQL_WAIT_TIMEOUT);
     unhook(a);
     unwatch(a);
-    rdss__my_plan_restore(&a->plan, a->mysql);
+    rdss__my_plan_restore(&a->plan, a->mysql, 0);
     a->connected = NULL; /* a completion now is past the deadline: the caller closes the handle */
     a->driver_waits = 0;
     a->error = timeout_error(a);

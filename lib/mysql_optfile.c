@@ -19,8 +19,11 @@
 #define LINE_MAX_BYTES 4095
 #define RECURSION_MAX 64
 #define FILE_MAX_BYTES (1L << 20)
+#define FILES_MAX 256
 
 typedef struct reader {
+    unsigned files; /* opened so far: a file that !includes itself twice
+                       would otherwise be read 2^64 times */
     const char *group;
     FILE *out; /* the sanitized copy */
     rdss_my_options *result;
@@ -70,6 +73,18 @@ static int is_off(const char *value)
 
 typedef enum verdict { KEEP, DROP, REFUSE } verdict;
 
+static int is_key_file(const char *key)
+{
+    return strcasecmp(key, "ssl-cert") == 0 || strcasecmp(key, "ssl-key") == 0 ||
+           strcasecmp(key, "tls-cert") == 0 || strcasecmp(key, "tls-key") == 0;
+}
+
+int rdss__my_file_ok(const char *path)
+{
+    struct stat st;
+    return path == NULL || path[0] == '\0' || stat(path, &st) != 0 || S_ISREG(st.st_mode);
+}
+
 /* What becomes of one setting, by the option table (lib/option_table.c):
  * refused keys are refused, forced ones are dropped from the copy (the
  * library sets them) unless their value asks for less, checked ones are
@@ -83,6 +98,11 @@ static verdict judge(const char *key, const char *value, const char **why)
     *why = o->why;
     switch (o->rule) {
     case RDSS__OPTION_ALLOWED:
+        if (is_key_file(key) && !rdss__my_file_ok(value)) {
+            *why = "a client certificate or key must be a regular file (libmariadb opens it "
+                   "blocking: a FIFO would hang the connect)";
+            return REFUSE;
+        }
         return KEEP;
     case RDSS__OPTION_REFUSED:
         return REFUSE;
@@ -223,6 +243,12 @@ static int is_our_group(const char *name, const char *group)
  * reads our sanitized copy). */
 static void read_file(reader *r, const char *path, unsigned recursion)
 {
+    if (++r->files > FILES_MAX) {
+        r->code = rdss__fail(r->err, RDSS_ERR_INVALID_ARGUMENT,
+                             "option files: more than %d files to read (an !include loop?), at %s",
+                             FILES_MAX, path);
+        return;
+    }
     /* O_NONBLOCK: opening a FIFO must not wait for a writer */
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
     if (fd < 0)
@@ -345,7 +371,7 @@ rdss_code rdss__my_options_read(const char *file, const char *group, rdss_my_opt
                                 rdss_error **err)
 {
     memset(out, 0, sizeof(*out));
-    reader r = {group, open_memstream(&out->text, &out->len), out, RDSS_OK, err};
+    reader r = {0, group, open_memstream(&out->text, &out->len), out, RDSS_OK, err};
     if (r.out == NULL)
         return rdss__fail(err, RDSS_ERR_INTERNAL, "out of memory");
     fputs("[client]\n", r.out);

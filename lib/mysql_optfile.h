@@ -50,4 +50,8 @@ int rdss__my_tls_versions_ok(const char *list);
  * server and encrypt. */
 int rdss__my_cipher_list_ok(const char *list);
 
+/* 0 when `path` names something that exists and is not a regular file
+ * (libmariadb would open it blocking). */
+int rdss__my_file_ok(const char *path);
+
 #endif

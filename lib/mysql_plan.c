@@ -49,6 +49,11 @@ static rdss_code check_handle(MYSQL *mysql, const rdss_config *cfg, rdss_error *
             return rdss__fail(err, RDSS_ERR_INSECURE_OPTION, "refused %s: %s; nothing was sent",
                               string_options[i].name, rule->why);
     }
+    const char *key = option_string(mysql, MYSQL_OPT_SSL_KEY), *cert = option_string(mysql, MYSQL_OPT_SSL_CERT);
+    if (!rdss__my_file_ok(key) || !rdss__my_file_ok(cert))
+        return rdss__fail(err, RDSS_ERR_INVALID_ARGUMENT,
+                          "MYSQL_OPT_SSL_KEY or MYSQL_OPT_SSL_CERT is not a regular file (libmariadb "
+                          "opens it blocking: a FIFO would hang the connect)");
     const char *cipher = option_string(mysql, MYSQL_OPT_SSL_CIPHER);
     if (cipher != NULL && !rdss__my_cipher_list_ok(cipher))
         return rdss__fail(err, RDSS_ERR_INSECURE_OPTION,
@@ -67,13 +72,17 @@ static rdss_code check_handle(MYSQL *mysql, const rdss_config *cfg, rdss_error *
     return RDSS_OK;
 }
 
+#define RELEASED_CA "/proc/self/fd/-1/released-by-librdssecure"
+
 /* What rdss__my_plan_apply overwrites, so that a handle whose connect failed
  * can be used again as the caller left it (our CA file path would be read
  * back as the caller's bundle, or name another file by then). */
 static rdss_code remember_callers(MYSQL *mysql, rdss_my_plan *plan, rdss_error **err)
 {
-    const char *values[3] = {option_string(mysql, MYSQL_OPT_SSL_CA), mysql->options.my_cnf_file,
-                             mysql->options.my_cnf_group};
+    const char *ca = option_string(mysql, MYSQL_OPT_SSL_CA);
+    if (ca != NULL && strcmp(ca, RELEASED_CA) == 0)
+        ca = NULL; /* ours, from an earlier connect of this handle */
+    const char *values[3] = {ca, mysql->options.my_cnf_file, mysql->options.my_cnf_group};
     char **copies[3] = {&plan->callers_ca, &plan->callers_file, &plan->callers_group};
     for (int i = 0; i < 3; i++)
         if (values[i] != NULL && (*copies[i] = strdup(values[i])) == NULL)
@@ -81,11 +90,16 @@ static rdss_code remember_callers(MYSQL *mysql, rdss_my_plan *plan, rdss_error *
     return RDSS_OK;
 }
 
-void rdss__my_plan_restore(const rdss_my_plan *plan, MYSQL *mysql)
+/* What a connected handle keeps as its CA file when the caller set none: a
+ * path nothing can ever open (no descriptor is -1), so that a reconnect
+ * libmariadb makes on its own, with MYSQL_OPT_RECONNECT turned back on,
+ * fails instead of trusting the system's CAs or a reused descriptor. */
+void rdss__my_plan_restore(const rdss_my_plan *plan, MYSQL *mysql, int connected)
 {
     if (mysql == NULL || !plan->applied)
         return;
-    mysql_optionsv(mysql, MYSQL_OPT_SSL_CA, plan->callers_ca);
+    mysql_optionsv(mysql, MYSQL_OPT_SSL_CA,
+                   plan->callers_ca != NULL || !connected ? plan->callers_ca : RELEASED_CA);
     mysql_optionsv(mysql, MYSQL_READ_DEFAULT_FILE, plan->callers_file);
     mysql_optionsv(mysql, MYSQL_READ_DEFAULT_GROUP, plan->callers_group);
 }

@@ -45,8 +45,10 @@ rdss_code rdss__my_plan_apply(rdss_my_plan *plan, MYSQL *mysql, const rdss_trust
 
 /* Puts back the handle options rdss__my_plan_apply replaced (CA file,
  * option file and group), once the driver is done with them: a handle
- * whose connect failed can be used again as the caller left it. */
-void rdss__my_plan_restore(const rdss_my_plan *plan, MYSQL *mysql);
+ * whose connect failed can be used again as the caller left it. A
+ * connected handle whose caller set no CA file keeps one nothing can open:
+ * libmariadb's own reconnect then fails rather than trust other CAs. */
+void rdss__my_plan_restore(const rdss_my_plan *plan, MYSQL *mysql, int connected);
 
 void rdss__my_plan_free(rdss_my_plan *plan);
 

@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pwd.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <libpq-fe.h>
 
 #include "cafile.h"
@@ -251,6 +253,88 @@ static rdss_code check_tls_options(rdss_pg_params *p, rdss_error **err)
     return RDSS_OK;
 }
 
+/* ---- files libpq opens by itself --------------------------------------------
+ * libpq opens a service file and the client certificate and key with
+ * blocking calls: a FIFO in one of those places would hang a connect past
+ * any deadline. */
+
+/* A path that never exists: no descriptor is -1. libpq stat()s the client
+ * certificate first and goes on without one when there is none. */
+#define NO_FILE "/proc/self/fd/-1/none"
+
+/* libpq 15 finds "~" in the passwd entry, not in $HOME. */
+static int home_directory(char *out, size_t size)
+{
+    struct passwd entry, *found = NULL;
+    char buffer[4096];
+    if (getpwuid_r(geteuid(), &entry, buffer, sizeof(buffer), &found) != 0 || found == NULL)
+        return 0;
+    snprintf(out, size, "%s", found->pw_dir);
+    return 1;
+}
+
+static rdss_code must_be_regular(const char *what, const char *path, rdss_error **err)
+{
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        return rdss__fail(err, RDSS_ERR_INVALID_ARGUMENT, "%s %s is not a regular file", what, path);
+    return RDSS_OK;
+}
+
+static rdss_code check_service_files(rdss_pg_params *p, const char *home, rdss_error **err)
+{
+    if (get(p, "service") == NULL && secure_getenv("PGSERVICE") == NULL)
+        return RDSS_OK;
+    char path[4200];
+    const char *named = secure_getenv("PGSERVICEFILE");
+    if (named == NULL && home != NULL)
+        snprintf(path, sizeof(path), "%s/.pg_service.conf", home);
+    rdss_code code = named != NULL || home != NULL
+                         ? must_be_regular("the service file", named ? named : path, err)
+                         : RDSS_OK;
+    const char *sysconf = secure_getenv("PGSYSCONFDIR");
+    snprintf(path, sizeof(path), "%s/pg_service.conf", sysconf ? sysconf : "/etc/postgresql-common");
+    return code == RDSS_OK ? must_be_regular("the service file", path, err) : code;
+}
+
+/* The client certificate and key, set explicitly: what the caller named
+ * (checked by the option table), else ~/.postgresql's when they are
+ * regular files, else none. A service file cannot name others. */
+static rdss_code settle_client_certificate(rdss_pg_params *p, const char *home, rdss_error **err)
+{
+    static const char *const keys[2][3] = {{"sslcert", "PGSSLCERT", "postgresql.crt"},
+                                           {"sslkey", "PGSSLKEY", "postgresql.key"}};
+    for (int i = 0; i < 2; i++) {
+        const char *value = get(p, keys[i][0]);
+        if (value == NULL || value[0] == '\0')
+            value = secure_getenv(keys[i][1]);
+        char path[4200];
+        if ((value == NULL || value[0] == '\0') && home != NULL) {
+            snprintf(path, sizeof(path), "%s/.postgresql/%s", home, keys[i][2]);
+            struct stat st;
+            if (stat(path, &st) != 0)
+                value = NULL;
+            else if (!S_ISREG(st.st_mode))
+                return rdss__fail(err, RDSS_ERR_INVALID_ARGUMENT,
+                                  "the default client %s %s is not a regular file",
+                                  i == 0 ? "certificate" : "key", path);
+            else
+                value = path;
+        }
+        if (!set(p, keys[i][0], value && value[0] ? value : NO_FILE))
+            return out_of_memory(err);
+    }
+    return RDSS_OK;
+}
+
+static rdss_code check_files_libpq_reads(rdss_pg_params *p, rdss_error **err)
+{
+    char home[4096];
+    const char *where = home_directory(home, sizeof(home)) ? home : NULL;
+    rdss_code code = check_service_files(p, where, err);
+    return code == RDSS_OK ? settle_client_certificate(p, where, err) : code;
+}
+
 /* Splits a comma-separated libpq list; *count 0 for NULL. */
 static char **split_list(const char *list, size_t *count)
 {
@@ -424,6 +508,8 @@ rdss_code rdss__pg_plan(rdss_pg_params *params, const rdss_config *cfg, rdss_dea
     if (code != RDSS_OK)
         return code;
     code = plan_targets(out, cfg, deadline, err);
+    if (code == RDSS_OK)
+        code = check_files_libpq_reads(p, err);
     if (code != RDSS_OK)
         return code;
     const char *no_crl = NULL;

@@ -25,20 +25,26 @@ static pthread_once_t setup_once = PTHREAD_ONCE_INIT;
 
 /* In a child after fork() only the forking thread exists: no watchdog
  * thread, and the parent's watches belong to threads the child lacks. */
-static void after_fork_in_child(void)
-{
-    pthread_mutex_init(&lock, NULL);
-    running = 0;
-    watches = NULL; /* their owners are not in this process: left, not freed */
-}
-
-static void setup(void)
+static void init_changed(void)
 {
     pthread_condattr_t attr;
     pthread_condattr_init(&attr);
     pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
     pthread_cond_init(&changed, &attr);
     pthread_condattr_destroy(&attr);
+}
+
+static void after_fork_in_child(void)
+{
+    pthread_mutex_init(&lock, NULL);
+    init_changed(); /* the parent's thread waited on it: a waiter the child lacks */
+    running = 0;
+    watches = NULL; /* their owners are not in this process: left, not freed */
+}
+
+static void setup(void)
+{
+    init_changed();
     pthread_atfork(NULL, NULL, after_fork_in_child);
 }
 

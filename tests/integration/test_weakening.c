@@ -262,6 +262,17 @@ static void pg_other_file_and_tls_settings(void **state)
     setenv("PGSSLKEY", fifo_path, 1);
     assert_int_equal(rdss_pg_code("", "PGSSLKEY"), RDSS_ERR_INVALID_ARGUMENT);
     unsetenv("PGSSLKEY");
+    /* files libpq would open by itself: a FIFO as the service file, or
+     * named as the client certificate inside one */
+    setenv("PGSERVICEFILE", fifo_path, 1);
+    assert_int_equal(rdss_pg_code("service=x", "regular file"), RDSS_ERR_INVALID_ARGUMENT);
+    char text[600];
+    snprintf(text, sizeof(text), "[fifo]\nsslcert=%s\nsslkey=%s\n", fifo_path, fifo_path);
+    char *service = tc_write(dir, "pg_service_fifo.conf", text, strlen(text), 0644);
+    setenv("PGSERVICEFILE", service, 1);
+    assert_int_equal(rdss_pg_code("service=fifo", NULL), RDSS_ERR_CERT_VERIFY);
+    unsetenv("PGSERVICEFILE");
+    free(service);
     assert_true(seconds_since(&start) < 2.0);
     /* TLS compression and old TLS, in the conninfo and the environment */
     assert_int_equal(rdss_pg_code("sslcompression=1", "sslcompression"), RDSS_ERR_INSECURE_OPTION);
@@ -372,7 +383,24 @@ static void mysql_reconnect_stays_off_and_a_failed_handle_is_reusable(void **sta
     my_bool reconnect = 1;
     assert_int_equal(mysql_get_optionv(mysql, MYSQL_OPT_RECONNECT, &reconnect), 0);
     assert_int_equal(reconnect, 0);
+    /* its CA file, should libmariadb reconnect on its own: one nothing can
+     * open (not the system's CAs, not a descriptor number reused later) */
+    const char *kept = NULL;
+    assert_int_equal(mysql_get_optionv(mysql, MYSQL_OPT_SSL_CA, &kept), 0);
+    assert_non_null(kept);
+    assert_true(open(kept, O_RDONLY) < 0);
     mysql_close(mysql);
+    /* a child forked after connects (the deadline watchdog ran) connects */
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        alarm(20);
+        MYSQL *child = mysql_init(NULL);
+        _exit(rdss_my_code(child, MYS("MY_PASSWORD"), NULL) == RDSS_OK ? 0 : 1);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     /* a failed connect leaves the handle as the caller had it */
     mysql = mysql_init(NULL);
     mysql_optionsv(mysql, MYSQL_READ_DEFAULT_FILE, path);
@@ -395,6 +423,28 @@ static void mysql_fifos_never_hang_a_connect(void **state)
     MYSQL *mysql = mysql_init(NULL);
     mysql_optionsv(mysql, MYSQL_OPT_SSL_CA, fifo_path);
     assert_int_equal(rdss_my_code(mysql, MYS("MY_PASSWORD"), "regular file"), RDSS_ERR_BUNDLE);
+    mysql_close(mysql);
+    /* a client certificate or key that is a FIFO, on the handle or in a file */
+    mysql = mysql_init(NULL);
+    mysql_optionsv(mysql, MYSQL_OPT_SSL_CERT, fifo_path);
+    assert_int_equal(rdss_my_code(mysql, MYS("MY_PASSWORD"), "regular file"), RDSS_ERR_INVALID_ARGUMENT);
+    mysql_close(mysql);
+    char line[1400];
+    snprintf(line, sizeof(line), "[client]\nssl-key=%s\n", fifo_path);
+    char *keyfile = tc_write(dir, "fifokey.cnf", line, strlen(line), 0644);
+    mysql = mysql_init(NULL);
+    mysql_optionsv(mysql, MYSQL_READ_DEFAULT_FILE, keyfile);
+    assert_int_equal(rdss_my_code(mysql, MYS("MY_PASSWORD"), "regular file"), RDSS_ERR_INSECURE_OPTION);
+    mysql_close(mysql);
+    free(keyfile);
+    /* a file that includes itself twice: 2^64 reads, were they not counted */
+    char loop_path[600];
+    snprintf(loop_path, sizeof(loop_path), "%s/loop.cnf", dir);
+    snprintf(line, sizeof(line), "[client]\n!include %s\n!include %s\nuser=x\n", loop_path, loop_path);
+    free(tc_write(dir, "loop.cnf", line, strlen(line), 0644));
+    mysql = mysql_init(NULL);
+    mysql_optionsv(mysql, MYSQL_READ_DEFAULT_FILE, loop_path);
+    assert_int_equal(rdss_my_code(mysql, MYS("MY_PASSWORD"), "include"), RDSS_ERR_INVALID_ARGUMENT);
     mysql_close(mysql);
     /* the option file itself a FIFO: said, not waited on */
     mysql = mysql_init(NULL);
