@@ -35,8 +35,8 @@
 #define MYS(key) testenv("mariadb_scratch.env", key)
 #define SANS "DNS:localhost,IP:127.0.0.1"
 
-static tc_cert root, impostor_root, impostor_leaf, good_leaf;
-static char *dir, *trust_path, *attack_path, *attack_dir, *fifo_path;
+static tc_cert root, impostor_root, impostor_leaf, good_leaf, wrong_name_leaf;
+static char *dir, *trust_path, *attack_path, *attack_dir, *fifo_path, *impostor_root_path;
 static rdss_config *cfg;
 
 static int setup(void **state)
@@ -46,6 +46,7 @@ static int setup(void **state)
     impostor_root = tc_make("rdssecure test Root CA", 1, -1, 365, NULL); /* same name, other key */
     impostor_leaf = tc_make_server("impostor", SANS, -1, 30, &impostor_root);
     good_leaf = tc_make_server("genuine", SANS, -1, 30, &root);
+    wrong_name_leaf = tc_make_server("elsewhere", "DNS:elsewhere.example", -1, 30, &root);
     dir = tc_tmpdir();
     char *pem = tc_pem(&root, 1);
     trust_path = tc_write(dir, "trust.pem", pem, strlen(pem), 0644);
@@ -56,6 +57,7 @@ static int setup(void **state)
     char *weapon = malloc(len);
     snprintf(weapon, len, "%s%s", impostor_pem, crl);
     attack_path = tc_write(dir, "attack.crl", weapon, strlen(weapon), 0644);
+    impostor_root_path = tc_write(dir, "impostor-root.pem", impostor_pem, strlen(impostor_pem), 0644);
     /* a CRL directory holding the same, under OpenSSL's hashed names */
     char sub[512];
     snprintf(sub, sizeof(sub), "%s/crldir", dir);
@@ -102,7 +104,8 @@ static int teardown(void **state)
     free(attack_path);
     free(attack_dir);
     free(fifo_path);
-    tc_cert *all[] = {&root, &impostor_root, &impostor_leaf, &good_leaf};
+    free(impostor_root_path);
+    tc_cert *all[] = {&root, &impostor_root, &impostor_leaf, &good_leaf, &wrong_name_leaf};
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
         tc_cert_free(all[i]);
     return 0;
@@ -113,7 +116,8 @@ static int clear_environment(void **state)
 {
     (void)state;
     const char *names[] = {"PGSSLCRL", "PGSSLCRLDIR", "PGSERVICEFILE", "PGSERVICE", "PGSSLCOMPRESSION",
-                           "PGSSLMAXPROTOCOLVERSION", "PGSSLCERT", "PGSSLKEY"};
+                           "PGSSLMAXPROTOCOLVERSION", "PGSSLCERT", "PGSSLKEY", "PGSSLMODE",
+                           "PGSSLROOTCERT", "PGGSSENCMODE", "PGSSLMINPROTOCOLVERSION", "PGSSLSNI"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         unsetenv(names[i]);
     return 0;
@@ -205,47 +209,77 @@ static void a_service_file_crl_adds_no_trust(void **state)
     free(path);
 }
 
-/* libpq 15 reads ~/.postgresql/root.crl from the passwd entry's home, not
- * $HOME: a child process gets a private mount namespace with our directory
- * over that home. Exit status: 0 as expected, 1 the raw driver did not
- * take the weapon, 2 librdssecure connected to the impostor, 77 no
- * namespace. */
-static int home_crl_child(void)
+/* libpq 15 finds ~/.postgresql/ through the passwd entry's home, not
+ * $HOME: a child process gets a private mount namespace with a directory of
+ * ours over that home, holding `name` (a copy of `source`, or a FIFO when
+ * source is NULL). With raw_extra, the raw driver with that conninfo must
+ * connect first (the file is a weapon); then librdssecure must give
+ * `expected`. Exit status: 0 as expected, 1 the raw driver did not take the
+ * weapon, 2 librdssecure gave something else, 77 no namespace. */
+static int home_file_child(const char *name, const char *source, const char *raw_extra, rdss_code expected)
 {
     struct passwd *pw = getpwuid(geteuid());
     if (pw == NULL || unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
         return 77;
-    char home[512], pgdir[600];
-    snprintf(home, sizeof(home), "%s/home", dir);
+    char home[512], pgdir[600], path[700];
+    snprintf(home, sizeof(home), "%s/home-%d", dir, (int)getpid());
     mkdir(home, 0700);
     snprintf(pgdir, sizeof(pgdir), "%s/.postgresql", home);
     mkdir(pgdir, 0700);
-    size_t len = 0;
-    char *weapon = tc_read(attack_path, &len);
-    free(tc_write(pgdir, "root.crl", weapon, len, 0600));
-    free(weapon);
+    if (source != NULL) {
+        size_t len = 0;
+        char *content = tc_read(source, &len);
+        free(tc_write(pgdir, name, content, len, 0600));
+        free(content);
+    } else {
+        snprintf(path, sizeof(path), "%s/%s", pgdir, name);
+        if (mkfifo(path, 0600) != 0)
+            return 77;
+    }
     if (mount(home, pw->pw_dir, NULL, MS_BIND, NULL) != 0)
         return 77;
-    if (!raw_libpq_connects(""))
-        return 1;
-    return rdss_pg_code("", NULL) == RDSS_ERR_CERT_VERIFY ? 0 : 2;
+    if (raw_extra != NULL) {
+        PGconn *conn = PQconnectdb(pg_info(raw_extra));
+        int ok = PQstatus(conn) == CONNECTION_OK;
+        PQfinish(conn);
+        if (!ok)
+            return 1;
+    }
+    alarm(20); /* a hang is a failure, not a stuck suite */
+    return rdss_pg_code("", NULL) == expected ? 0 : 2;
 }
 
-static void a_home_root_crl_adds_no_trust(void **state)
+static void in_a_private_home(const char *name, const char *source, const char *raw_extra, rdss_code expected)
 {
-    (void)state;
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0)
-        _exit(home_crl_child());
+        _exit(home_file_child(name, source, raw_extra, expected));
     int status = 0;
     assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status));
+    if (!WIFEXITED(status))
+        fail_msg("~/.postgresql/%s: the child died (signal %d: a hang?)", name, WTERMSIG(status));
     if (WEXITSTATUS(status) == 77) {
         print_message("skipped: no private mount namespace here (needs root)\n");
         skip();
     }
-    assert_int_equal(WEXITSTATUS(status), 0);
+    if (WEXITSTATUS(status) != 0)
+        fail_msg("~/.postgresql/%s: %s", name,
+                 WEXITSTATUS(status) == 1 ? "the raw driver did not take the weapon"
+                                          : "librdssecure did not give the expected result");
+}
+
+static void the_default_files_in_home_add_no_trust(void **state)
+{
+    (void)state;
+    char raw[700];
+    snprintf(raw, sizeof(raw), "sslmode=verify-full sslrootcert=%s", trust_path);
+    /* root.crl holding the impostor's root: libpq trusts it */
+    in_a_private_home("root.crl", attack_path, raw, RDSS_ERR_CERT_VERIFY);
+    /* root.crt naming the impostor's root: libpq's default trust */
+    in_a_private_home("root.crt", impostor_root_path, "sslmode=verify-full", RDSS_ERR_CERT_VERIFY);
+    /* a FIFO as the default client certificate: refused, not waited on */
+    in_a_private_home("postgresql.crt", NULL, NULL, RDSS_ERR_INVALID_ARGUMENT);
 }
 
 static void pg_other_file_and_tls_settings(void **state)
@@ -286,6 +320,99 @@ static void pg_other_file_and_tls_settings(void **state)
     assert_null(rdss_pg_connect_params(cfg, keywords, values, 0, &err));
     assert_int_equal(rdss_error_code(err), RDSS_ERR_INVALID_ARGUMENT);
     rdss_error_free(err);
+}
+
+
+/* Every libpq setting that touches TLS, trust, files or where libpq
+ * connects, at its weakest, through the conninfo, its environment variable
+ * and a service file, against a server it would let through: the impostor
+ * (an untrusted chain), or one with a trusted chain for another name. The
+ * raw driver given the same setting connects, which is what makes each row
+ * an attack. */
+typedef enum { IMPOSTOR, WRONG_NAME } served;
+
+static void each_weak_libpq_setting_from_each_source(void **state)
+{
+    (void)state;
+    char crl_dir_value[600];
+    snprintf(crl_dir_value, sizeof(crl_dir_value), "%s", attack_dir);
+    const struct {
+        const char *keyword, *value;
+        served server;
+        int raw_connects; /* the raw driver, with this setting alone, connects */
+        int caller_may;   /* in the conninfo it is the caller's own trust choice */
+    } rows[] = {
+        {"sslmode", "disable", IMPOSTOR, 0, 0}, /* the server itself wants TLS */
+        {"sslmode", "allow", IMPOSTOR, 0, 0},
+        {"sslmode", "prefer", IMPOSTOR, 1, 0},
+        {"sslmode", "require", IMPOSTOR, 1, 0},
+        {"sslmode", "verify-ca", WRONG_NAME, 1, 0},
+        {"sslrootcert", impostor_root_path, IMPOSTOR, 1, 1},
+        {"sslcrl", attack_path, IMPOSTOR, 1, 0},
+        {"sslcrldir", crl_dir_value, IMPOSTOR, 0, 0},
+        {"gssencmode", "require", IMPOSTOR, 0, 0},
+        {"ssl_min_protocol_version", "TLSv1", IMPOSTOR, 0, 0},
+        {"ssl_max_protocol_version", "TLSv1.1", IMPOSTOR, 0, 0},
+        {"sslcompression", "1", IMPOSTOR, 0, 0},
+        {"sslsni", "0", WRONG_NAME, 0, 0},
+    };
+    served now = IMPOSTOR;
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        if (rows[i].server != now) {
+            now = rows[i].server;
+            scratch_pg_serve(now == IMPOSTOR ? &impostor_leaf : &wrong_name_leaf, NULL);
+        }
+        char setting[700];
+        snprintf(setting, sizeof(setting), "%s=%s", rows[i].keyword, rows[i].value);
+        if (rows[i].raw_connects) {
+            /* the raw driver, told to verify only as far as the row says */
+            char raw[1400];
+            snprintf(raw, sizeof(raw), "%s %s", pg_info(""), setting);
+            if (strcmp(rows[i].keyword, "sslmode") != 0)
+                snprintf(raw, sizeof(raw), "%s sslmode=verify-full %s", pg_info(""), setting);
+            if (strcmp(rows[i].keyword, "sslrootcert") != 0) {
+                /* require and prefer verify when a root file exists: none */
+                int unverified = strcmp(rows[i].value, "require") == 0 || strcmp(rows[i].value, "prefer") == 0;
+                size_t used = strlen(raw);
+                snprintf(raw + used, sizeof(raw) - used, " sslrootcert=%s",
+                         unverified ? "/proc/self/fd/-1/none" : trust_path);
+            }
+            PGconn *conn = PQconnectdb(raw);
+            if (PQstatus(conn) != CONNECTION_OK)
+                fail_msg("row %s: the raw driver does not connect: %s", setting, PQerrorMessage(conn));
+            PQfinish(conn);
+        }
+        /* 1. the conninfo */
+        rdss_code code = rdss_pg_code(setting, NULL);
+        /* (a conninfo sslrootcert is the caller naming the bundle to trust) */
+        if (!rows[i].caller_may && code == RDSS_OK)
+            fail_msg("conninfo %s: connected", setting);
+        /* 2. the environment variable */
+        char envvar[64] = "";
+        PQconninfoOption *defaults = PQconndefaults();
+        for (PQconninfoOption *o = defaults; o && o->keyword; o++)
+            if (strcmp(o->keyword, rows[i].keyword) == 0 && o->envvar)
+                snprintf(envvar, sizeof(envvar), "%s", o->envvar);
+        PQconninfoFree(defaults);
+        if (envvar[0]) {
+            setenv(envvar, rows[i].value, 1);
+            code = rdss_pg_code("", NULL);
+            unsetenv(envvar);
+            if (code == RDSS_OK)
+                fail_msg("%s=%s in the environment: connected", envvar, rows[i].value);
+        }
+        /* 3. a service file */
+        char text[800];
+        snprintf(text, sizeof(text), "[weak]\n%s\n", setting);
+        char *service = tc_write(dir, "weak_service.conf", text, strlen(text), 0644);
+        setenv("PGSERVICEFILE", service, 1);
+        code = rdss_pg_code("service=weak", NULL);
+        unsetenv("PGSERVICEFILE");
+        free(service);
+        if (code == RDSS_OK)
+            fail_msg("%s in a service file: connected", setting);
+    }
+    scratch_pg_serve(&impostor_leaf, NULL);
 }
 
 static void pg_the_genuine_server_still_connects(void **state)
@@ -495,8 +622,9 @@ int main(void)
         cmocka_unit_test_teardown(the_weapon_works_on_raw_libpq, clear_environment),
         cmocka_unit_test_teardown(pg_crl_settings_are_refused, clear_environment),
         cmocka_unit_test_teardown(a_service_file_crl_adds_no_trust, clear_environment),
-        cmocka_unit_test_teardown(a_home_root_crl_adds_no_trust, clear_environment),
+        cmocka_unit_test_teardown(the_default_files_in_home_add_no_trust, clear_environment),
         cmocka_unit_test_teardown(pg_other_file_and_tls_settings, clear_environment),
+        cmocka_unit_test_teardown(each_weak_libpq_setting_from_each_source, clear_environment),
         cmocka_unit_test_teardown(pg_the_genuine_server_still_connects, clear_environment),
         cmocka_unit_test(the_weapon_works_on_raw_libmariadb),
         cmocka_unit_test(mysql_crl_settings_are_refused),
