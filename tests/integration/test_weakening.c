@@ -28,6 +28,7 @@
 #include <rdssecure/pg.h>
 
 #include "certgen.h"
+#include "child.h"
 #include "scratch.h"
 #include "testenv.h"
 
@@ -219,7 +220,7 @@ static void a_service_file_crl_adds_no_trust(void **state)
 static int home_file_child(const char *name, const char *source, const char *raw_extra, rdss_code expected)
 {
     struct passwd *pw = getpwuid(geteuid());
-    if (pw == NULL || unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+    if (pw == NULL || unshare(CLONE_NEWNS) != 0 || mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0)
         return 77;
     char home[512], pgdir[600], path[700];
     snprintf(home, sizeof(home), "%s/home-%d", dir, (int)getpid());
@@ -236,7 +237,7 @@ static int home_file_child(const char *name, const char *source, const char *raw
         if (mkfifo(path, 0600) != 0)
             return 77;
     }
-    if (mount(home, pw->pw_dir, NULL, MS_BIND, NULL) != 0)
+    if (mount(home, pw->pw_dir, "none", MS_BIND, NULL) != 0)
         return 77;
     if (raw_extra != NULL) {
         PGconn *conn = PQconnectdb(pg_info(raw_extra));
@@ -245,28 +246,33 @@ static int home_file_child(const char *name, const char *source, const char *raw
         if (!ok)
             return 1;
     }
-    alarm(20); /* a hang is a failure, not a stuck suite */
     return rdss_pg_code("", NULL) == expected ? 0 : 2;
+}
+
+typedef struct home_case {
+    const char *name, *source, *raw_extra;
+    rdss_code expected;
+} home_case;
+
+static int home_case_child(void *arg)
+{
+    const home_case *c = arg;
+    return home_file_child(c->name, c->source, c->raw_extra, c->expected);
 }
 
 static void in_a_private_home(const char *name, const char *source, const char *raw_extra, rdss_code expected)
 {
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0)
-        _exit(home_file_child(name, source, raw_extra, expected));
-    int status = 0;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    if (!WIFEXITED(status))
-        fail_msg("~/.postgresql/%s: the child died (signal %d: a hang?)", name, WTERMSIG(status));
-    if (WEXITSTATUS(status) == 77) {
+    home_case c = {name, source, raw_extra, expected};
+    int result = run_in_child(home_case_child, &c, 20);
+    if (result == 77) {
         print_message("skipped: no private mount namespace here (needs root)\n");
         skip();
     }
-    if (WEXITSTATUS(status) != 0)
+    if (result != 0)
         fail_msg("~/.postgresql/%s: %s", name,
-                 WEXITSTATUS(status) == 1 ? "the raw driver did not take the weapon"
-                                          : "librdssecure did not give the expected result");
+                 result == 1   ? "the raw driver did not take the weapon"
+                 : result == 2 ? "librdssecure did not give the expected result"
+                               : "the child died or hung");
 }
 
 static void the_default_files_in_home_add_no_trust(void **state)
@@ -497,6 +503,13 @@ static void mysql_crl_settings_are_refused(void **state)
     mysql_close(mysql);
 }
 
+static int connect_in_child(void *unused)
+{
+    (void)unused;
+    MYSQL *mysql = mysql_init(NULL);
+    return rdss_my_code(mysql, MYS("MY_PASSWORD"), NULL) == RDSS_OK ? 0 : 1;
+}
+
 static void mysql_reconnect_stays_off_and_a_failed_handle_is_reusable(void **state)
 {
     (void)state;
@@ -518,16 +531,7 @@ static void mysql_reconnect_stays_off_and_a_failed_handle_is_reusable(void **sta
     assert_true(open(kept, O_RDONLY) < 0);
     mysql_close(mysql);
     /* a child forked after connects (the deadline watchdog ran) connects */
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        alarm(20);
-        MYSQL *child = mysql_init(NULL);
-        _exit(rdss_my_code(child, MYS("MY_PASSWORD"), NULL) == RDSS_OK ? 0 : 1);
-    }
-    int status = 0;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_int_equal(run_in_child(connect_in_child, NULL, 20), 0);
     /* a failed connect leaves the handle as the caller had it */
     mysql = mysql_init(NULL);
     mysql_optionsv(mysql, MYSQL_READ_DEFAULT_FILE, path);
