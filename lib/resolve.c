@@ -41,7 +41,7 @@ typedef struct lookup {
 
 /* Room for getaddrinfo() and the NSS modules it loads; far below the default
  * (8 MiB of address space per abandoned lookup). */
-#define RESOLVER_STACK_SIZE (256 * 1024)
+#define RESOLVER_STACK_SIZE ((size_t)256 * 1024)
 
 static void lookup_destroy(lookup *l)
 {

@@ -82,7 +82,7 @@ static int ensure_thread(void)
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    pthread_attr_setstacksize(&attr, 64 * 1024);
+    pthread_attr_setstacksize(&attr, (size_t)64 * 1024);
     /* a program's signal handlers never run on our thread */
     sigset_t all, old;
     sigfillset(&all);
