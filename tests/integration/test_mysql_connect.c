@@ -64,6 +64,11 @@ static void expect_on(MYSQL *mysql, const rdss_config *cfg, const char *host, co
     if (expected == RDSS_OK) {
         assert_ptr_equal(connected, mysql);
         assert_session_encrypted(mysql);
+        /* The handle itself says TLS is required: libmariadb 3.3 infers that
+         * from a CA file too, another version need not. */
+        my_bool enforced = 0;
+        assert_int_equal(mysql_get_optionv(mysql, MYSQL_OPT_SSL_ENFORCE, &enforced), 0);
+        assert_int_equal(enforced, 1);
     } else {
         assert_null(connected);
         assert_non_null(rdss_error_message(err));
