@@ -52,5 +52,7 @@ rdss_code rdss__code_for_mysql_errno(unsigned server_errno)
 
 int rdss__is_mysql_server_errno(unsigned error_number)
 {
-    return (error_number >= 1000 && error_number < 2000) || error_number >= 3000;
+    /* 2000-2999 are the client library's, 5000-5999 Connector/C's own */
+    return (error_number >= 1000 && error_number < 2000) ||
+           (error_number >= 3000 && error_number < 5000) || error_number >= 6000;
 }

@@ -157,8 +157,8 @@ static rdss_code mysql_early_error(const unsigned char *p, size_t len, const cha
     unsigned server_errno = len >= 3 ? (unsigned)(p[1] | p[2] << 8) : 0;
     size_t text = len > 9 && p[3] == '#' ? 9 : 3;
     int text_len = len > text ? (int)(len - text) : 0;
-    return rdss__fail(err, RDSS_ERR_TLS_REFUSED,
-                      "%s sent an error in place of its handshake, before TLS (error %u: %.*s)",
+    rdss_code code = RDSS_ERR_TLS_REFUSED; /* whatever the number says */
+    return rdss__fail(err, code, "%s sent an error in place of its handshake, before TLS (error %u: %.*s)",
                       host, server_errno, text_len, (const char *)p + text);
 }
 

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "certgen.h"
+#include "classify.h"
 #include "mysql_optfile.h"
 
 static char *dir;
@@ -148,6 +149,19 @@ static void version_and_cipher_rules(void **state)
     assert_false(rdss__my_cipher_list_ok("no-such-cipher"));
 }
 
+/* Only the server's own error numbers can say auth or server: the client
+ * library's (2000-2999) and Connector/C's (5000-5999) cannot. */
+static void which_error_numbers_are_the_servers(void **state)
+{
+    (void)state;
+    assert_true(rdss__is_mysql_server_errno(1045));
+    assert_true(rdss__is_mysql_server_errno(4151));
+    assert_false(rdss__is_mysql_server_errno(2026));
+    assert_false(rdss__is_mysql_server_errno(5013));
+    assert_int_equal(rdss__code_for_mysql_errno(1045), RDSS_ERR_AUTH);
+    assert_int_equal(rdss__code_for_mysql_errno(1049), RDSS_ERR_SERVER);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -156,6 +170,7 @@ int main(void)
         cmocka_unit_test(includes),
         cmocka_unit_test(refusals_name_file_and_setting),
         cmocka_unit_test(version_and_cipher_rules),
+        cmocka_unit_test(which_error_numbers_are_the_servers),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
