@@ -42,8 +42,44 @@ static void add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
     X509_EXTENSION_free(ext);
 }
 
+/* The NID an "extendedKeyUsage=clientAuth" string names; dies when unknown. */
+static int extra_nid(const char *extra, char *name, size_t size)
+{
+    const char *eq = strchr(extra, '=');
+    if (eq == NULL || (size_t)(eq - extra) >= size)
+        die("an extension string without '='");
+    memcpy(name, extra, (size_t)(eq - extra));
+    name[eq - extra] = '\0';
+    int nid = OBJ_txt2nid(name);
+    if (nid == NID_undef)
+        die("an unknown extension name");
+    return nid;
+}
+
+/* Whether `extra` (NULL-terminated) sets the extension `nid` itself. */
+static int extra_sets(const char *const *extra, int nid)
+{
+    char name[64];
+    for (size_t i = 0; extra != NULL && extra[i] != NULL; i++)
+        if (extra_nid(extra[i], name, sizeof(name)) == nid)
+            return 1;
+    return 0;
+}
+
+/* make() with extension strings added (replacing the default basic
+ * constraints and key usage when they name those) and, when `raw_sans` is
+ * not NULL, that subjectAltName in place of `sans`. */
+static tc_cert make_ext(const char *cn, int is_ca, const char *sans, GENERAL_NAMES *raw_sans,
+                        const char *const *extra, long from_days, long to_days, const tc_cert *issuer);
+
 static tc_cert make(const char *cn, int is_ca, const char *sans, long from_days, long to_days,
                     const tc_cert *issuer)
+{
+    return make_ext(cn, is_ca, sans, NULL, NULL, from_days, to_days, issuer);
+}
+
+static tc_cert make_ext(const char *cn, int is_ca, const char *sans, GENERAL_NAMES *raw_sans,
+                        const char *const *extra, long from_days, long to_days, const tc_cert *issuer)
 {
     static long serial = 1000;
     tc_cert out;
@@ -63,16 +99,27 @@ static tc_cert make(const char *cn, int is_ca, const char *sans, long from_days,
     EVP_PKEY *issuer_key = issuer ? issuer->key : out.key;
     X509_set_issuer_name(out.cert, X509_get_subject_name(issuer_cert));
     X509_set_pubkey(out.cert, out.key);
-    add_ext(out.cert, issuer_cert, NID_basic_constraints, is_ca ? "critical,CA:TRUE" : "critical,CA:FALSE");
-    add_ext(out.cert, issuer_cert, NID_key_usage,
-            is_ca ? "critical,keyCertSign,cRLSign" : "critical,digitalSignature");
+    if (!extra_sets(extra, NID_basic_constraints))
+        add_ext(out.cert, issuer_cert, NID_basic_constraints, is_ca ? "critical,CA:TRUE" : "critical,CA:FALSE");
+    if (!extra_sets(extra, NID_key_usage))
+        add_ext(out.cert, issuer_cert, NID_key_usage,
+                is_ca ? "critical,keyCertSign,cRLSign" : "critical,digitalSignature");
     add_ext(out.cert, issuer_cert, NID_subject_key_identifier, "hash");
     /* names the issuer's key: OpenSSL then finds the right issuer even
      * among several CAs of the same name */
     if (issuer != NULL)
         add_ext(out.cert, issuer_cert, NID_authority_key_identifier, "keyid:always");
-    if (sans != NULL)
+    if (raw_sans != NULL) {
+        if (X509_add1_ext_i2d(out.cert, NID_subject_alt_name, raw_sans, 0, X509V3_ADD_APPEND) != 1)
+            die("X509_add1_ext_i2d(subjectAltName)");
+    } else if (sans != NULL) {
         add_ext(out.cert, issuer_cert, NID_subject_alt_name, sans);
+    }
+    for (size_t i = 0; extra != NULL && extra[i] != NULL; i++) {
+        char ext_name[64];
+        int nid = extra_nid(extra[i], ext_name, sizeof(ext_name));
+        add_ext(out.cert, issuer_cert, nid, strchr(extra[i], '=') + 1);
+    }
     if (!X509_sign(out.cert, issuer_key, EVP_sha256()))
         die("X509_sign");
     return out;
@@ -87,6 +134,33 @@ tc_cert tc_make_server(const char *cn, const char *sans, long from_days, long to
                        const tc_cert *issuer)
 {
     return make(cn, 0, sans, from_days, to_days, issuer);
+}
+
+tc_cert tc_make_with(const char *cn, int is_ca, const char *sans, const char *const *extra,
+                     long from_days, long to_days, const tc_cert *issuer)
+{
+    return make_ext(cn, is_ca, sans, NULL, extra, from_days, to_days, issuer);
+}
+
+tc_cert tc_make_server_raw_dns(const char *cn, const char *const *names, const size_t *lens, int n,
+                               long from_days, long to_days, const tc_cert *issuer)
+{
+    GENERAL_NAMES *gens = sk_GENERAL_NAME_new_null();
+    if (gens == NULL)
+        die("sk_GENERAL_NAME_new_null");
+    for (int i = 0; i < n; i++) {
+        GENERAL_NAME *gen = GENERAL_NAME_new();
+        ASN1_IA5STRING *ia5 = ASN1_IA5STRING_new();
+        /* the explicit length keeps every byte, NULs included */
+        if (gen == NULL || ia5 == NULL || !ASN1_STRING_set(ia5, names[i], (int)lens[i]))
+            die("ASN1_STRING_set");
+        GENERAL_NAME_set0_value(gen, GEN_DNS, ia5);
+        if (!sk_GENERAL_NAME_push(gens, gen))
+            die("sk_GENERAL_NAME_push");
+    }
+    tc_cert out = make_ext(cn, 0, NULL, gens, NULL, from_days, to_days, issuer);
+    GENERAL_NAMES_free(gens);
+    return out;
 }
 
 tc_cert tc_load(const char *cert_path, const char *key_path)

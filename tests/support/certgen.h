@@ -18,6 +18,18 @@ tc_cert tc_make(const char *cn, int is_ca, long from_days, long to_days, const t
 /* A server certificate with subjectAltName `sans` ("DNS:a,IP:127.0.0.1"). */
 tc_cert tc_make_server(const char *cn, const char *sans, long from_days, long to_days,
                        const tc_cert *issuer);
+/* tc_make()/tc_make_server() with more extensions: `extra` is a
+ * NULL-terminated list of OpenSSL config strings "name=value", e.g.
+ * "extendedKeyUsage=clientAuth" or "basicConstraints=critical,CA:TRUE,pathlen:0".
+ * A basicConstraints or keyUsage string replaces the default one that
+ * is_ca would give; `sans` as for tc_make_server (NULL: none). */
+tc_cert tc_make_with(const char *cn, int is_ca, const char *sans, const char *const *extra,
+                     long from_days, long to_days, const tc_cert *issuer);
+/* A server certificate whose subjectAltName is the n DNS names names[i] of
+ * lens[i] bytes each, kept byte for byte (an embedded NUL included, which
+ * the config-string form cannot carry). */
+tc_cert tc_make_server_raw_dns(const char *cn, const char *const *names, const size_t *lens, int n,
+                               long from_days, long to_days, const tc_cert *issuer);
 /* Loads a certificate and its key from PEM files; aborts when it cannot. */
 tc_cert tc_load(const char *cert_path, const char *key_path);
 /* PEM of the private key; malloc'd. */
