@@ -228,6 +228,7 @@ static int is_refusal(unsigned long error)
     case SSL_R_NO_SHARED_CIPHER:
     case SSL_R_WRONG_VERSION_NUMBER:
     case SSL_R_TLSV1_ALERT_INSUFFICIENT_SECURITY:
+    case SSL_R_LEGACY_SIGALG_DISALLOWED_OR_UNSUPPORTED: /* an old server at today's security level */
         return 1;
     default:
         return 0;
@@ -315,9 +316,12 @@ static rdss_code handshake_and_verify(int fd, const char *host, const char *veri
                                       rdss_probe_facts *facts, rdss_error **err)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
-    SSL *ssl = ctx ? SSL_new(ctx) : NULL;
+    /* before SSL_new: a connection takes its minimum from the context once,
+     * when it is made (set after, the probe spoke TLS 1.0) */
+    int minimum_set = ctx != NULL && SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    SSL *ssl = minimum_set ? SSL_new(ctx) : NULL;
     BIO *bio = ssl ? nosigpipe_bio(fd) : NULL;
-    if (bio == NULL || !SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION)) {
+    if (bio == NULL) {
         BIO_free(bio);
         SSL_free(ssl);
         SSL_CTX_free(ctx);

@@ -20,6 +20,7 @@ struct fake_server {
     pthread_mutex_t lock;
     int connections;
     size_t bytes_after_request;
+    int relay_port; /* the relay modes: where the TLS server listens */
 };
 
 #define MAX_CLIENTS 32
@@ -30,13 +31,19 @@ typedef struct client {
     size_t seen;
     int answered;
     long long drip_at; /* when the next dripped byte is due (ms, monotonic); 0: not dripping */
+    int upstream;      /* the relay modes: the connection to the TLS server; -1: none yet */
 } client;
 
 static int is_mysql(fake_mode mode)
 {
     return mode == FAKE_MY_NO_TLS || mode == FAKE_MY_TLS_STALL || mode == FAKE_MY_TLS_RESET ||
            mode == FAKE_MY_TLS_ALERT || mode == FAKE_MY_TRUNCATED || mode == FAKE_MY_GARBAGE ||
-           mode == FAKE_MY_TLS_DRIP || mode == FAKE_MY_ERR_FIRST;
+           mode == FAKE_MY_TLS_DRIP || mode == FAKE_MY_ERR_FIRST || mode == FAKE_MY_TLS_RELAY;
+}
+
+static int is_relay(fake_mode mode)
+{
+    return mode == FAKE_PG_TLS_RELAY || mode == FAKE_MY_TLS_RELAY;
 }
 
 static long long now_ms(void)
@@ -175,6 +182,63 @@ static int send_mysql_handshake(int fd, int offer_tls)
     return send(fd, p, n, MSG_NOSIGNAL) == (ssize_t)n;
 }
 
+/* A blocking connection to 127.0.0.1:port (local: at once); -1 on failure. */
+static int connect_local(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd >= 0 && connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0)
+        return fd;
+    if (fd >= 0)
+        close(fd);
+    return -1;
+}
+
+/* Client bytes on to the TLS server, counted; 0 when that failed. */
+static int relay_up(fake_server *s, client *c, const unsigned char *data, size_t n)
+{
+    if (n == 0)
+        return 1;
+    if (send(c->upstream, data, n, MSG_NOSIGNAL) != (ssize_t)n)
+        return 0;
+    pthread_mutex_lock(&s->lock);
+    s->bytes_after_request += n;
+    pthread_mutex_unlock(&s->lock);
+    return 1;
+}
+
+/* The TLS server's bytes back to the client; 0 when either side is done. */
+static int relay_down(client *c)
+{
+    unsigned char buffer[4096];
+    ssize_t got = recv(c->upstream, buffer, sizeof(buffer), 0);
+    return got > 0 && send(c->fd, buffer, (size_t)got, MSG_NOSIGNAL) == got;
+}
+
+/* A relay's client: the pre-TLS request (PostgreSQL's 8-byte SSLRequest,
+ * MySQL's 4-byte header and 32-byte SSL request), then (connected to the
+ * TLS server, and for PostgreSQL after the 'S') everything relayed. */
+static int serve_relay(fake_server *s, client *c, const unsigned char *data, size_t got)
+{
+    if (c->upstream >= 0)
+        return relay_up(s, c, data, got);
+    size_t request = s->mode == FAKE_PG_TLS_RELAY ? 8 : 36;
+    size_t before = c->seen;
+    c->seen += got;
+    if (c->seen < request)
+        return 1;
+    c->upstream = connect_local(s->relay_port);
+    if (c->upstream < 0)
+        return 0;
+    c->answered = 1;
+    static const char yes = 'S';
+    if (s->mode == FAKE_PG_TLS_RELAY && send(c->fd, &yes, 1, MSG_NOSIGNAL) != 1)
+        return 0;
+    size_t used = request - before; /* the rest came with the request */
+    return relay_up(s, c, data + used, got - used);
+}
+
 /* Reads what a client sent; answers its SSLRequest once. 0 when it is done. */
 static int serve(fake_server *s, client *c)
 {
@@ -182,6 +246,8 @@ static int serve(fake_server *s, client *c)
     ssize_t got = recv(c->fd, buffer, sizeof(buffer), 0);
     if (got <= 0)
         return 0;
+    if (is_relay(s->mode))
+        return serve_relay(s, c, buffer, (size_t)got);
     if (is_mysql(s->mode)) { /* everything counts: the server spoke first */
         pthread_mutex_lock(&s->lock);
         s->bytes_after_request += (size_t)got;
@@ -265,10 +331,14 @@ static void *run(void *arg)
     client clients[MAX_CLIENTS];
     int count = 0;
     for (;;) {
-        struct pollfd fds[2 + MAX_CLIENTS] = {{s->listener, POLLIN, 0}, {s->stop_pipe[0], POLLIN, 0}};
-        for (int i = 0; i < count; i++)
+        /* the clients, then their relayed-to servers (fd -1, ignored: none) */
+        struct pollfd fds[2 + 2 * MAX_CLIENTS] = {{s->listener, POLLIN, 0}, {s->stop_pipe[0], POLLIN, 0}};
+        int polled = count;
+        for (int i = 0; i < count; i++) {
             fds[2 + i] = (struct pollfd){clients[i].fd, POLLIN, 0};
-        if (poll(fds, 2 + (nfds_t)count, next_timer(clients, count)) < 0) {
+            fds[2 + polled + i] = (struct pollfd){clients[i].upstream, POLLIN, 0};
+        }
+        if (poll(fds, 2 + 2 * (nfds_t)polled, next_timer(clients, count)) < 0) {
             if (errno == EINTR)
                 continue;
             break;
@@ -280,8 +350,11 @@ static void *run(void *arg)
         }
         long long now = now_ms();
         for (int i = count - 1; i >= 0; i--) {
-            if ((fds[2 + i].revents && !serve(s, &clients[i])) || !drip_one(&clients[i], now)) {
+            if ((fds[2 + i].revents && !serve(s, &clients[i])) ||
+                (fds[2 + polled + i].revents && !relay_down(&clients[i])) || !drip_one(&clients[i], now)) {
                 close(clients[i].fd);
+                if (clients[i].upstream >= 0)
+                    close(clients[i].upstream);
                 clients[i] = clients[--count];
             }
         }
@@ -297,18 +370,22 @@ static void *run(void *arg)
                 fd = -1;
             }
             if (fd >= 0)
-                clients[count++] = (client){fd, 0, 0, 0};
+                clients[count++] = (client){fd, 0, 0, 0, -1};
         }
     }
-    for (int i = 0; i < count; i++)
+    for (int i = 0; i < count; i++) {
         close(clients[i].fd);
+        if (clients[i].upstream >= 0)
+            close(clients[i].upstream);
+    }
     return NULL;
 }
 
-fake_server *fake_server_start(fake_mode mode)
+static fake_server *start(fake_mode mode, int relay_port)
 {
     fake_server *s = calloc(1, sizeof(*s));
     s->mode = mode;
+    s->relay_port = relay_port;
     pthread_mutex_init(&s->lock, NULL);
     s->listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     struct sockaddr_in addr = {.sin_family = AF_INET};
@@ -324,6 +401,18 @@ fake_server *fake_server_start(fake_mode mode)
     if (mode != FAKE_BLACKHOLE)
         pthread_create(&s->thread, NULL, run, s);
     return s;
+}
+
+fake_server *fake_server_start(fake_mode mode)
+{
+    return start(mode, 0);
+}
+
+fake_server *fake_server_start_relay(fake_mode mode, int relay_port)
+{
+    if (!is_relay(mode) || relay_port <= 0 || relay_port > 65535)
+        abort();
+    return start(mode, relay_port);
 }
 
 int fake_server_port(const fake_server *s)

@@ -31,18 +31,31 @@ typedef enum fake_mode {
                            * denied for user 'x'"); records all after */
     FAKE_PG_ERROR_ANSWER, /* answers SSLRequest with an ErrorResponse (FATAL, 28P01, "password
                            * authentication failed for user \"x\""); records all after */
+    /* relays, for a real TLS server on another port (fake_server_start_relay) */
+    FAKE_PG_TLS_RELAY,    /* reads the 8-byte SSLRequest, answers 'S', then relays both ways to
+                           * 127.0.0.1:relay_port; counts what it relays from the client */
+    FAKE_MY_TLS_RELAY,    /* a handshake offering TLS (as FAKE_MY_TLS_STALL); after the client's
+                           * 36-byte SSL request, relays both ways to 127.0.0.1:relay_port;
+                           * counts what it relays from the client */
 } fake_mode;
 
 typedef struct fake_server fake_server;
 
 fake_server *fake_server_start(fake_mode mode);
+/* A relay mode (FAKE_PG_TLS_RELAY, FAKE_MY_TLS_RELAY): the engine's pre-TLS
+ * step here, the TLS handshake and all after it with whatever listens on
+ * 127.0.0.1:relay_port (a client whose server cannot be reached is
+ * dropped). Either side closing closes both. */
+fake_server *fake_server_start_relay(fake_mode mode, int relay_port);
 int fake_server_port(const fake_server *server);
 /* Connections accepted so far. */
 int fake_server_connections(fake_server *server);
 /* Stops the server and returns how many bytes clients sent, over all
  * connections, after their first 8 (the SSLRequest) for the PostgreSQL
  * modes and after the server's first packet for the MySQL ones (what was
- * already sent when it is called is counted). Prompt: it does not wait
+ * already sent when it is called is counted); for the relays, the bytes
+ * relayed from clients to the relayed-to server (after the SSLRequest or
+ * the SSL request packet: the TLS records). Prompt: it does not wait
  * for a client, a dripping one included. */
 size_t fake_server_stop(fake_server *server);
 
