@@ -12,6 +12,7 @@
 #include <rdssecure/rdssecure.h>
 
 #include "cli_run.h"
+#include "closed_port.h"
 #include "fake_server.h"
 #include "testenv.h"
 
@@ -55,10 +56,9 @@ static void each_broken_case_has_its_name_and_exit_status(void **state)
     char trusted[512], untrusted[512];
     snprintf(trusted, sizeof(trusted), "--bundle '%s'", testenv_pki("root.pem"));
     snprintf(untrusted, sizeof(untrusted), "--bundle '%s'", testenv_pki("untrusted-root.pem"));
-    fake_server *closed = fake_server_start(FAKE_PG_REFUSE_TLS);
-    char closed_port[64];
-    snprintf(closed_port, sizeof(closed_port), "host=127.0.0.1 port=%d", fake_server_port(closed));
-    fake_server_stop(closed);
+    closed_port closed = closed_port_hold();
+    char closed_target[64];
+    snprintf(closed_target, sizeof(closed_target), "host=127.0.0.1 port=%d", closed.port);
     char mismatch[600];
     snprintf(mismatch, sizeof(mismatch), "%s --verify-name other.example.com", trusted);
     struct {
@@ -70,7 +70,7 @@ static void each_broken_case_has_its_name_and_exit_status(void **state)
         {"host=127.0.0.1 sslmode=disable", trusted, RDSS_ERR_INSECURE_OPTION},
         {"host=127.0.0.1 password=wrong", trusted, RDSS_ERR_AUTH},
         {"host=127.0.0.1 dbname=nope", trusted, RDSS_ERR_SERVER},
-        {closed_port, trusted, RDSS_ERR_NETWORK},
+        {closed_target, trusted, RDSS_ERR_NETWORK},
         {"host=127.0.0.1", "--bundle /nonexistent.pem", RDSS_ERR_BUNDLE},
         {"host=127.0.0.1", "--verify-name '*.bad'", RDSS_ERR_INVALID_ARGUMENT},
     };
@@ -81,6 +81,7 @@ static void each_broken_case_has_its_name_and_exit_status(void **state)
             assert_non_null(cli_string_field(json, "peer_subject"));
         cJSON_Delete(json);
     }
+    closed_port_release(&closed);
 }
 
 static void a_blackhole_is_a_timeout(void **state)

@@ -12,6 +12,7 @@
 #include <rdssecure/rdssecure.h>
 
 #include "cli_run.h"
+#include "closed_port.h"
 #include "fake_server.h"
 #include "testenv.h"
 
@@ -68,10 +69,9 @@ static void each_broken_case_has_its_name_and_exit_status(void **state)
     snprintf(untrusted, sizeof(untrusted), "--bundle '%s'", testenv_pki("untrusted-root.pem"));
     snprintf(mismatch, sizeof(mismatch), "%s --verify-name other.example.com", trusted);
     snprintf(tunnel, sizeof(tunnel), "%s --verify-name db1.abc123xyz.us-east-1.rds.amazonaws.com", trusted);
-    fake_server *closed = fake_server_start(FAKE_BLACKHOLE);
-    char closed_port[16], no_tls_port[16];
-    snprintf(closed_port, sizeof(closed_port), "%d", fake_server_port(closed));
-    fake_server_stop(closed);
+    closed_port closed = closed_port_hold();
+    char closed_target[16], no_tls_port[16];
+    snprintf(closed_target, sizeof(closed_target), "%d", closed.port);
     fake_server *no_tls = fake_server_start(FAKE_MY_NO_TLS);
     snprintf(no_tls_port, sizeof(no_tls_port), "%d", fake_server_port(no_tls));
     char disabled[600];
@@ -87,7 +87,7 @@ static void each_broken_case_has_its_name_and_exit_status(void **state)
         {disabled, trusted, RDSS_ERR_INSECURE_OPTION},
         {uri("127.0.0.1", NULL, "wrong", NULL), trusted, RDSS_ERR_AUTH},
         {uri("127.0.0.1", NULL, NULL, "rdss_missing"), trusted, RDSS_ERR_SERVER},
-        {uri("127.0.0.1", closed_port, NULL, NULL), trusted, RDSS_ERR_NETWORK},
+        {uri("127.0.0.1", closed_target, NULL, NULL), trusted, RDSS_ERR_NETWORK},
         {uri("127.0.0.1", NULL, NULL, NULL), "--bundle /nonexistent.pem", RDSS_ERR_BUNDLE},
         {"mysql://u:p@[::1/db", trusted, RDSS_ERR_INVALID_ARGUMENT},
     };
@@ -98,6 +98,7 @@ static void each_broken_case_has_its_name_and_exit_status(void **state)
         cJSON_Delete(json);
     }
     assert_int_equal(fake_server_stop(no_tls), 0); /* nothing sent after its handshake */
+    closed_port_release(&closed);
 }
 
 static void a_blackhole_is_a_timeout(void **state)

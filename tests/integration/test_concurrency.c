@@ -15,6 +15,7 @@
 #include <rdssecure/mysql.h>
 #include <rdssecure/pg.h>
 
+#include "closed_port.h"
 #include "fake_server.h"
 #include "testenv.h"
 
@@ -99,9 +100,8 @@ static void every_result_is_the_expected_name(void **state)
 {
     (void)state;
     fake_server *no_tls = fake_server_start(FAKE_MY_NO_TLS);
-    fake_server *closed = fake_server_start(FAKE_BLACKHOLE);
-    int closed_port = fake_server_port(closed);
-    fake_server_stop(closed); /* nothing listens there any more */
+    closed_port closed = closed_port_hold(); /* refused, and held for the test */
+    int port_closed = closed.port;
     s.no_tls_port = fake_server_port(no_tls);
 #define PG_INFO "host=127.0.0.1 port=%s user=%s password=%s dbname=%s"
     snprintf(s.pg_good, sizeof(s.pg_good), PG_INFO, testenv("postgres.env", "PG_PORT"),
@@ -109,7 +109,7 @@ static void every_result_is_the_expected_name(void **state)
              testenv("postgres.env", "PG_DATABASE"));
     snprintf(s.pg_wrong_password, sizeof(s.pg_wrong_password), PG_INFO, testenv("postgres.env", "PG_PORT"),
              testenv("postgres.env", "PG_USER"), "wrong", testenv("postgres.env", "PG_DATABASE"));
-    snprintf(s.pg_closed, sizeof(s.pg_closed), "host=127.0.0.1 port=%d user=u password=p dbname=d", closed_port);
+    snprintf(s.pg_closed, sizeof(s.pg_closed), "host=127.0.0.1 port=%d user=u password=p dbname=d", port_closed);
     snprintf(s.my_port, sizeof(s.my_port), "%s", testenv("mariadb.env", "MY_PORT"));
     snprintf(s.my_user, sizeof(s.my_user), "%s", testenv("mariadb.env", "MY_USER"));
     snprintf(s.my_password, sizeof(s.my_password), "%s", testenv("mariadb.env", "MY_PASSWORD"));
@@ -133,6 +133,7 @@ static void every_result_is_the_expected_name(void **state)
                   THREADS);
     rdss_config_free(s.trusting);
     fake_server_stop(no_tls);
+    closed_port_release(&closed);
 }
 
 int main(void)

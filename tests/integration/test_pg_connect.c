@@ -14,6 +14,7 @@
 
 #include <rdssecure/pg.h>
 
+#include "closed_port.h"
 #include "fake_server.h"
 #include "testenv.h"
 
@@ -257,17 +258,16 @@ static void multi_host_tries_each_in_turn(void **state)
 {
     (void)state;
     rdss_config *cfg = test_config();
-    fake_server *closed = fake_server_start(FAKE_PG_REFUSE_TLS);
-    int closed_port = fake_server_port(closed);
-    fake_server_stop(closed);
+    closed_port closed = closed_port_hold();
+    int port_closed = closed.port;
     char info[1024];
     /* the first host refuses the TCP connection; libpq moves on to the second */
     snprintf(info, sizeof(info), "host=127.0.0.1,localhost port=%d,%s user=%s password=%s dbname=%s",
-             closed_port, PG("PG_PORT"), PG("PG_USER"), PG("PG_PASSWORD"), PG("PG_DATABASE"));
+             port_closed, PG("PG_PORT"), PG("PG_USER"), PG("PG_PASSWORD"), PG("PG_DATABASE"));
     expect(cfg, info, RDSS_OK);
     /* both bad: the typed error is the first host's, named in the message */
     snprintf(info, sizeof(info), "host=127.0.0.1,localhost port=%d,%d user=u password=p dbname=x",
-             closed_port, closed_port);
+             port_closed, port_closed);
     rdss_error *err = NULL;
     assert_null(rdss_pg_connect(cfg, info, &err));
     assert_int_equal(rdss_error_code(err), RDSS_ERR_NETWORK);
@@ -275,6 +275,7 @@ static void multi_host_tries_each_in_turn(void **state)
     rdss_error_free(err);
     /* mismatched lists are the caller's mistake */
     expect(cfg, "host=a.example,b.example hostaddr=127.0.0.1 user=u dbname=x", RDSS_ERR_INVALID_ARGUMENT);
+    closed_port_release(&closed);
     rdss_config_free(cfg);
 }
 
