@@ -469,10 +469,33 @@ static void non_blocking_connect(void **state)
     rdss_config_free(cfg);
 }
 
+/* As for PostgreSQL: another bundle on the same endpoint gets nothing of
+ * what a config trusting the server learned. */
+static rdss_config *bundle_plus(const char *extra_ca)
+{
+    rdss_config *cfg = rdss_config_new();
+    assert_int_equal(rdss_config_add_extra_ca_file(cfg, extra_ca, NULL), RDSS_OK);
+    return cfg;
+}
+
+static void another_bundle_learns_nothing_from_this_one(void **state)
+{
+    (void)state;
+    rdss_config *trusting = bundle_plus(testenv_pki("root.pem"));
+    rdss_config *other = bundle_plus(testenv_pki("untrusted-root.pem"));
+    for (int round = 0; round < 2; round++) /* learns the anchor, then narrowed to it */
+        expect(trusting, "127.0.0.1", MY("MY_PASSWORD"), MY("MY_DATABASE"), my_port(), RDSS_OK, "trusting");
+    expect(other, "127.0.0.1", MY("MY_PASSWORD"), MY("MY_DATABASE"), my_port(), RDSS_ERR_CERT_VERIFY,
+           "another bundle");
+    rdss_config_free(trusting);
+    rdss_config_free(other);
+}
+
 int main(void)
 {
     setlocale(LC_ALL, ""); /* as an application would: the German run is German */
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(another_bundle_learns_nothing_from_this_one),
         cmocka_unit_test(ok_by_localhost_over_tcp_and_by_address),
         cmocka_unit_test(ok_with_ed25519_authentication),
         cmocka_unit_test(tls_info_names_the_session),

@@ -383,12 +383,36 @@ static void driver_messages_follow_the_locale(void **state)
     rdss_config_free(cfg);
 }
 
+/* A config whose bundle lacks the server's root learns nothing from another
+ * config that trusts it, on the same endpoint: what the first learned (the
+ * anchor that narrows the driver's CA file) belongs to its own trust. */
+static rdss_config *bundle_plus(const char *extra_ca)
+{
+    rdss_config *cfg = rdss_config_new();
+    assert_int_equal(rdss_config_add_extra_ca_file(cfg, extra_ca, NULL), RDSS_OK);
+    return cfg;
+}
+
+static void another_bundle_learns_nothing_from_this_one(void **state)
+{
+    (void)state;
+    rdss_config *trusting = bundle_plus(testenv_pki("root.pem"));
+    rdss_config *other = bundle_plus(testenv_pki("untrusted-root.pem"));
+    expect(trusting, conninfo("host=127.0.0.1"), RDSS_OK); /* learns the anchor */
+    expect(trusting, conninfo("host=127.0.0.1"), RDSS_OK); /* narrowed to it */
+    expect(other, conninfo("host=127.0.0.1"), RDSS_ERR_CERT_VERIFY);
+    expect(trusting, conninfo("host=127.0.0.1"), RDSS_OK);
+    rdss_config_free(trusting);
+    rdss_config_free(other);
+}
+
 int main(void)
 {
     /* As an application would: take the locale from the environment, so
      * libpq translates its messages in the German run. */
     setlocale(LC_ALL, "");
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(another_bundle_learns_nothing_from_this_one),
         cmocka_unit_test(driver_messages_follow_the_locale),
         cmocka_unit_test(ok_by_ip_by_localhost_and_by_rds_name),
         cmocka_unit_test(ok_through_a_uri_and_params),
