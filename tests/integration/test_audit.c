@@ -61,15 +61,48 @@ static void postgres_unreadable_rules_are_unknown(void **state)
     rdss_audit_free(audit);
 }
 
+static char hba_path[512];
+static char *hba_original; /* what the teardown writes back */
+static size_t hba_len;
+
+static void reload_scratch_pg(void)
+{
+    char info[512]; /* reloading takes a superuser: over the Unix socket */
+    snprintf(info, sizeof(info), "host=%s port=%s user=postgres dbname=postgres",
+             testenv("postgres_scratch.env", "PG_SOCKET_DIR"), testenv("postgres_scratch.env", "PG_PORT"));
+    PGconn *admin = PQconnectdb(info);
+    PQclear(PQexec(admin, "SELECT pg_reload_conf()"));
+    PQfinish(admin);
+}
+
+/* The scratch server's pg_hba.conf as it was, whatever the test did. */
+static int restore_hba(void **state)
+{
+    (void)state;
+    if (hba_original != NULL) {
+        FILE *f = fopen(hba_path, "w");
+        if (f != NULL) {
+            fwrite(hba_original, 1, hba_len, f);
+            fclose(f);
+        }
+        reload_scratch_pg();
+        free(hba_original);
+        hba_original = NULL;
+    }
+    return 0;
+}
+
 /* The scratch server gains a plaintext `host` line, then loses it again. */
 static void postgres_with_a_plaintext_host_line_is_not_enforced(void **state)
 {
     (void)state;
-    char path[512];
-    snprintf(path, sizeof(path), "%s/data/pg_hba.conf", testenv("postgres_scratch.env", "PG_BASE"));
+    char *path = hba_path;
+    snprintf(hba_path, sizeof(hba_path), "%s/data/pg_hba.conf", testenv("postgres_scratch.env", "PG_BASE"));
     size_t len = 0;
     char *original = tc_read(path, &len);
     assert_non_null(original);
+    hba_original = original;
+    hba_len = len;
     FILE *f = fopen(path, "a");
     assert_non_null(f);
     fputs("host all all 127.0.0.2/32 scram-sha-256\n", f);
@@ -91,13 +124,7 @@ static void postgres_with_a_plaintext_host_line_is_not_enforced(void **state)
     assert_non_null(strstr(rdss_audit_evidence(audit), "host all all 127.0.0.2"));
     assert_non_null(strstr(rdss_audit_reason(audit), "hostssl"));
     rdss_audit_free(audit);
-    f = fopen(path, "w");
-    assert_non_null(f);
-    fwrite(original, 1, len, f);
-    fclose(f);
-    PQclear(PQexec(admin, "SELECT pg_reload_conf()"));
-    PQfinish(admin);
-    free(original);
+    PQfinish(admin); /* pg_hba.conf is restored in the teardown */
 }
 
 static rdss_audit *mysql_audit(const char *env)
@@ -126,6 +153,13 @@ static void mariadb_admin(const char *sql)
         fail_msg("admin: %s", mysql_error(mysql));
     assert_int_equal(mysql_query(mysql, sql), 0);
     mysql_close(mysql);
+}
+
+static int restore_secure_transport(void **state)
+{
+    (void)state;
+    mariadb_admin("SET GLOBAL require_secure_transport = OFF");
+    return 0;
 }
 
 static void mariadb_with_and_without_require_secure_transport(void **state)
@@ -165,8 +199,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(postgres_with_only_hostssl_lines_is_enforced),
         cmocka_unit_test(postgres_unreadable_rules_are_unknown),
-        cmocka_unit_test(postgres_with_a_plaintext_host_line_is_not_enforced),
-        cmocka_unit_test(mariadb_with_and_without_require_secure_transport),
+        cmocka_unit_test_teardown(postgres_with_a_plaintext_host_line_is_not_enforced, restore_hba),
+        cmocka_unit_test_teardown(mariadb_with_and_without_require_secure_transport, restore_secure_transport),
         cmocka_unit_test(an_unconnected_handle_is_invalid),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);

@@ -211,7 +211,7 @@ int main(void)
         cmocka_unit_test(broken_servers),
         cmocka_unit_test(hostile_certificates),
     };
-    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    int failed = cmocka_run_group_tests(tests, NULL, scratch_both_restore);
     mysql_library_end();
     return failed;
 }

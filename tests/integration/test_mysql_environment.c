@@ -93,13 +93,20 @@ static void connector_c_34_switch_is_refused(void **state)
     assert_int_equal(drop_in(MY("MY_PASSWORD"), NULL), RDSS_OK);
 }
 
+static int clear_connector_switch(void **state)
+{
+    (void)state;
+    unsetenv("MARIADB_TLS_DISABLE_PEER_VERIFICATION");
+    return 0;
+}
+
 int main(void)
 {
     setlocale(LC_ALL, "");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(drop_in_uses_the_default_config),
         cmocka_unit_test(home_option_file_cannot_weaken),
-        cmocka_unit_test(connector_c_34_switch_is_refused),
+        cmocka_unit_test_teardown(connector_c_34_switch_is_refused, clear_connector_switch),
     };
     int failed = cmocka_run_group_tests(tests, setup, teardown);
     mysql_library_end();

@@ -150,7 +150,7 @@ int main(void)
         cmocka_unit_test(rotations_keep_the_full_bundle_semantics),
         cmocka_unit_test(a_good_leaf_connects_again),
     };
-    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    int failed = cmocka_run_group_tests(tests, NULL, scratch_mysql_restore);
     mysql_library_end();
     return failed;
 }

@@ -288,7 +288,7 @@ int main(void)
         cmocka_unit_test(mysql_one_attempt_for_a_wrong_password),
         cmocka_unit_test(pg_one_attempt_for_a_wrong_password),
     };
-    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    int failed = cmocka_run_group_tests(tests, NULL, scratch_mysql_restore);
     mysql_library_end();
     return failed;
 }

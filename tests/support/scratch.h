@@ -18,4 +18,12 @@ void scratch_mysql_serve_chain(const tc_cert *certs, int n);
 /* Installs the certificate and runs FLUSH SSL. */
 void scratch_mysql_serve(const tc_cert *leaf, const tc_cert *chain_rest);
 
+/* The fixture's own certificate (testenv's server.pem under sub.pem) back
+ * on the server, and the server's settings as the fixture left them: for
+ * teardowns, which run whether the test passed or not. As cmocka
+ * teardowns they return 0. */
+int scratch_pg_restore(void **state);
+int scratch_mysql_restore(void **state);
+int scratch_both_restore(void **state);
+
 #endif

@@ -37,3 +37,23 @@ void scratch_mysql_serve_chain(const tc_cert *certs, int n)
     scratch_mysql_admin("FLUSH SSL"); /* new connections get the new certificate */
 }
 
+
+int scratch_mysql_restore(void **state)
+{
+    (void)state;
+    scratch_mysql_admin("SET GLOBAL require_secure_transport = OFF");
+    scratch_mysql_admin("SET GLOBAL general_log = OFF");
+    scratch_mysql_admin("SET GLOBAL log_output = 'FILE'");
+    tc_cert leaf = tc_load(testenv_pki("server.pem"), testenv_pki("server.key"));
+    tc_cert sub = tc_load(testenv_pki("sub.pem"), testenv_pki("sub.key"));
+    scratch_mysql_serve(&leaf, &sub);
+    tc_cert_free(&leaf);
+    tc_cert_free(&sub);
+    return 0;
+}
+
+int scratch_both_restore(void **state)
+{
+    scratch_pg_restore(state);
+    return scratch_mysql_restore(state);
+}

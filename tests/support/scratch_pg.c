@@ -80,3 +80,15 @@ void scratch_pg_serve_chain(const tc_cert *certs, int n)
     assert_true(shown);
 }
 
+
+int scratch_pg_restore(void **state)
+{
+    (void)state;
+    scratch_pg_admin("ALTER SYSTEM RESET ALL");
+    tc_cert leaf = tc_load(testenv_pki("server.pem"), testenv_pki("server.key"));
+    tc_cert sub = tc_load(testenv_pki("sub.pem"), testenv_pki("sub.key"));
+    scratch_pg_serve(&leaf, &sub); /* reloads, and waits for the certificate */
+    tc_cert_free(&leaf);
+    tc_cert_free(&sub);
+    return 0;
+}
