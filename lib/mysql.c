@@ -46,6 +46,9 @@ struct rdss_mysql_attempt {
     rdss_trust *narrow; /* the driver's CA file comes from it, or NULL: the plan's full trust */
     char key[512];      /* the narrowing cache's key */
     rdss_expiry_watch expiry;
+    struct addrinfo *addresses; /* where the host resolved: the one lookup of the connect */
+    const struct addrinfo *trying; /* the one libmariadb connects to now */
+    char address[64];   /* its numeric form, libmariadb's host */
     rdss_watch *watch;  /* shuts the socket at the deadline (see watchdog.h) */
     int watched_fd;
     int tls_done;       /* libmariadb wrote over TLS: it had verified the server */
@@ -82,6 +85,26 @@ int ma_pvio_register_callback(my_bool register_callback,
                               void (*callback)(int mode, MYSQL *mysql, const uchar *buffer,
                                                size_t length));
 
+/* libmariadb is given the address the library resolved (it would otherwise
+ * look the name up again, with no deadline), and checks the server's
+ * certificate against mysql->host, which it copied from that argument when
+ * the server's greeting came. Before the SSL request goes out, the host
+ * becomes the name again: libmariadb's own check is then against the name,
+ * on the connection that carries the login. (Without this step the check
+ * would be against the address, which RDS certificates do not name: a
+ * failure, never a weaker check.) */
+static void name_the_host(rdss_mysql_attempt *a)
+{
+    MYSQL *mysql = a->mysql;
+    if (a->plan.pinned || mysql->host == NULL || strcmp(mysql->host, a->plan.host) == 0)
+        return;
+    char *name = strdup(a->plan.host);
+    if (name == NULL)
+        return;
+    free(mysql->host); /* libmariadb's own strdup, freed with free() when closed */
+    mysql->host = name;
+}
+
 /* After each of the driver's writes. Before TLS is up, the next write is
  * the SSL request, which the blocking handshake follows: bound the socket
  * then, not after every read and write (each bound is two system calls).
@@ -93,10 +116,12 @@ static void after_driver_io(int mode, MYSQL *mysql, const uchar *buffer, size_t 
     (void)buffer, (void)length;
     if (driving == NULL || driving->mysql != mysql || mode != 1 || mysql->net.pvio == NULL)
         return;
-    if (mysql->net.pvio->ctls == NULL)
+    if (mysql->net.pvio->ctls == NULL) {
         bound_socket_timeouts(driving);
-    else
+        name_the_host(driving);
+    } else {
         driving->tls_done = 1;
+    }
 }
 
 /* The socket the driver uses now, watched until the deadline. */
@@ -142,8 +167,9 @@ static int io_wait_within_deadline(my_socket fd, my_bool is_read, int timeout_ms
 
 static int drive_start(rdss_mysql_attempt *a, unsigned long client_flag)
 {
+    rdss__address_text(a->trying->ai_addr, a->address, sizeof(a->address));
     driving = a;
-    int waits = mysql_real_connect_start(&a->connected, a->mysql, a->plan.host, a->user,
+    int waits = mysql_real_connect_start(&a->connected, a->mysql, a->address, a->user,
                                          a->password, a->db, a->plan.port, NULL, client_flag);
     driving = NULL;
     return waits;
@@ -230,8 +256,8 @@ static rdss_error *classify_failure(const rdss_mysql_attempt *a)
                             number);
     } else {
         rdss_error *found = NULL;
-        if (rdss__probe(RDSS_ENGINE_MYSQL, a->plan.host, (int)a->plan.port, a->plan.verify_name,
-                        a->plan.trust, a->deadline, NULL, &found) != RDSS_OK)
+        if (rdss__probe_at(RDSS_ENGINE_MYSQL, a->addresses, a->plan.host, (int)a->plan.port,
+                           a->plan.verify_name, a->plan.trust, a->deadline, NULL, &found) != RDSS_OK)
             e = found;
         else if (rdss__is_mysql_server_errno(number))
             /* anyone on the path can send an error packet before TLS */
@@ -303,6 +329,21 @@ static int retry_with_full_trust(rdss_mysql_attempt *a)
     return 1;
 }
 
+/* The server's address refused the TCP connection (or could not be
+ * reached): the next address the name resolved to, as libmariadb itself
+ * would have tried them. 1 when restarted. */
+static int try_next_address(rdss_mysql_attempt *a)
+{
+    unsigned number = mysql_errno(a->mysql);
+    if (a->connected != NULL || a->trying == NULL || a->trying->ai_next == NULL ||
+        (number != CR_CONN_HOST_ERROR && number != CR_CONNECTION_ERROR) || rdss__deadline_passed(a->deadline))
+        return 0;
+    a->trying = a->trying->ai_next;
+    a->tls_done = 0;
+    a->driver_waits = drive_start(a, a->client_flag);
+    return 1;
+}
+
 /* The deadline passed while the driver waits: end its connect at once.
  * Shutting the socket makes every pending read and write fail, and
  * MYSQL_WAIT_TIMEOUT ends the waits that honour it; the driver then unwinds
@@ -327,8 +368,8 @@ static void abandon(rdss_mysql_attempt *a)
 /* What the caller waits for next; 0 when done. */
 static int next_wait(rdss_mysql_attempt *a)
 {
-    if (a->driver_waits == 0 && retry_with_full_trust(a))
-        return next_wait(a); /* once: the retry has no narrowed trust */
+    if (a->driver_waits == 0 && (try_next_address(a) || retry_with_full_trust(a)))
+        return next_wait(a); /* bounded: addresses run out, and the retry has no narrowed trust */
     if (a->driver_waits == 0) {
         finish(a);
         return 0;
@@ -356,19 +397,18 @@ static rdss_code prepare(rdss_mysql_attempt *a, const rdss_config *cfg, const ch
     rdss_code code = rdss__my_plan(a->mysql, cfg, host, port, unix_socket, &a->plan, &a->error);
     if (code != RDSS_OK)
         return code;
-    /* Resolve within the deadline: libmariadb's own lookup cannot be bounded,
-     * and a name that does not resolve is a typed error before any I/O. */
-    struct addrinfo *addresses = NULL;
-    code = rdss__resolve(a->plan.host, (int)a->plan.port, a->deadline, &addresses, &a->error);
+    /* The one lookup, within the deadline: the probes and libmariadb use its
+     * addresses (a name that does not resolve is typed before any I/O). */
+    code = rdss__resolve(a->plan.host, (int)a->plan.port, a->deadline, &a->addresses, &a->error);
     if (code != RDSS_OK)
         return code;
-    freeaddrinfo(addresses);
+    a->trying = a->addresses;
     char fingerprint[41] = "";
     rdss__narrow_key("mysql", a->plan.host, (int)a->plan.port, a->plan.verify_name, a->key, sizeof(a->key));
     if (a->plan.pinned) {
         rdss_probe_facts facts = {0};
-        code = rdss__probe(RDSS_ENGINE_MYSQL, a->plan.host, (int)a->plan.port, a->plan.verify_name,
-                           a->plan.trust, a->deadline, &facts, &a->error);
+        code = rdss__probe_at(RDSS_ENGINE_MYSQL, a->addresses, a->plan.host, (int)a->plan.port,
+                              a->plan.verify_name, a->plan.trust, a->deadline, &facts, &a->error);
         int made = code == RDSS_OK && fingerprint_of(sk_X509_value(facts.chain, 0), fingerprint);
         if (made && facts.anchor != NULL) /* the probe just verified it: narrow to its anchor */
             rdss__narrow_learn(a->plan.trust, a->key, facts.anchor);
@@ -380,8 +420,9 @@ static rdss_code prepare(rdss_mysql_attempt *a, const rdss_config *cfg, const ch
     }
     a->narrow = rdss__narrow_lookup(a->plan.trust, a->key);
     if (a->narrow == NULL) {
-        code = rdss__narrow_first(RDSS_ENGINE_MYSQL, a->plan.host, (int)a->plan.port, a->plan.verify_name,
-                                  a->plan.trust, a->deadline, a->key, &a->narrow, &a->error);
+        code = rdss__narrow_first(RDSS_ENGINE_MYSQL, a->plan.host, a->addresses, (int)a->plan.port,
+                                  a->plan.verify_name, a->plan.trust, a->deadline, a->key, &a->narrow,
+                                  &a->error);
         if (code != RDSS_OK)
             return code; /* typed by the probe: the driver could not have connected */
     }
@@ -482,6 +523,8 @@ void rdss_mysql_attempt_free(rdss_mysql_attempt *a)
     if (a->driver_waits != 0)
         abandon(a);
     unwatch(a);
+    if (a->addresses != NULL)
+        freeaddrinfo(a->addresses);
     rdss__my_plan_free(&a->plan);
     rdss__trust_unref(a->narrow);
     if (a->password != NULL)

@@ -158,15 +158,17 @@ void rdss__narrow_forget(const rdss_trust *full, const char *key)
     pthread_mutex_unlock(&lock);
 }
 
-rdss_code rdss__narrow_first(rdss_engine engine, const char *host, int port, const char *name,
-                             const rdss_trust *full, rdss_deadline deadline, const char *key,
-                             rdss_trust **narrow, rdss_error **err)
+rdss_code rdss__narrow_first(rdss_engine engine, const char *host, const struct addrinfo *addresses,
+                             int port, const char *name, const rdss_trust *full, rdss_deadline deadline,
+                             const char *key, rdss_trust **narrow, rdss_error **err)
 {
     *narrow = NULL;
     if (!worth_narrowing(full))
         return RDSS_OK;
     rdss_probe_facts facts = {0};
-    rdss_code code = rdss__probe(engine, host, port, name, full, deadline, &facts, err);
+    rdss_code code = addresses != NULL
+                         ? rdss__probe_at(engine, addresses, host, port, name, full, deadline, &facts, err)
+                         : rdss__probe(engine, host, port, name, full, deadline, &facts, err);
     if (code == RDSS_OK && facts.anchor != NULL) {
         rdss__narrow_learn(full, key, facts.anchor);
         *narrow = rdss__narrow_lookup(full, key);

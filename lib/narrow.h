@@ -45,9 +45,10 @@ void rdss__narrow_forget(const rdss_trust *full, const char *key);
  * driver never decodes the whole bundle: one extra TLS handshake per
  * endpoint and process (a few ms nearby) instead of decoding ~90
  * certificates on every first connect (25-35 ms here). Returns the probe's
- * verdict: a connect that cannot succeed is typed without running the driver. */
-rdss_code rdss__narrow_first(rdss_engine engine, const char *host, int port, const char *name,
-                             const rdss_trust *full, rdss_deadline deadline, const char *key,
-                             rdss_trust **narrow, rdss_error **err);
+ * verdict: a connect that cannot succeed is typed without running the driver.
+ * `addresses`: where `host` resolved already, or NULL to resolve it. */
+rdss_code rdss__narrow_first(rdss_engine engine, const char *host, const struct addrinfo *addresses,
+                             int port, const char *name, const rdss_trust *full, rdss_deadline deadline,
+                             const char *key, rdss_trust **narrow, rdss_error **err);
 
 #endif

@@ -163,7 +163,7 @@ static pg_attempt *plan_attempt(const rdss_config *cfg, rdss_pg_params *params, 
         rdss__narrow_key("pg", t->address, t->port, t->verify_name, attempt->key, sizeof(attempt->key));
         attempt->narrow = rdss__narrow_lookup(attempt->plan.trust, attempt->key);
         if (attempt->narrow == NULL &&
-            rdss__narrow_first(RDSS_ENGINE_PG, t->address, t->port, t->verify_name, attempt->plan.trust,
+            rdss__narrow_first(RDSS_ENGINE_PG, t->address, NULL, t->port, t->verify_name, attempt->plan.trust,
                                attempt->deadline, attempt->key, &attempt->narrow, err) != RDSS_OK) {
             free_attempt(attempt); /* typed by the probe: the driver could not have connected */
             return NULL;

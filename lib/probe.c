@@ -380,27 +380,23 @@ static rdss_code handshake_and_verify(int fd, const char *host, const char *veri
     return code;
 }
 
-rdss_code rdss__probe(rdss_engine engine, const char *host, int port, const char *verify_name,
-                      const rdss_trust *trust, rdss_deadline deadline, rdss_probe_facts *facts,
-                      rdss_error **err)
+rdss_code rdss__probe_at(rdss_engine engine, const struct addrinfo *addresses, const char *host, int port,
+                         const char *verify_name, const rdss_trust *trust, rdss_deadline deadline,
+                         rdss_probe_facts *facts, rdss_error **err)
 {
     if (facts != NULL)
         facts->hostname = -1;
-    struct addrinfo *addresses = NULL;
-    rdss_code code = rdss__resolve(host, port, deadline, &addresses, err);
-    if (code != RDSS_OK)
-        return code;
+    rdss_code code = RDSS_OK;
     int fd = -1;
     rdss_error *last = NULL;
     /* like the drivers: each address in turn until one accepts */
-    for (struct addrinfo *a = addresses; a != NULL && fd < 0; a = a->ai_next) {
+    for (const struct addrinfo *a = addresses; a != NULL && fd < 0; a = a->ai_next) {
         rdss_error_free(last);
         last = NULL;
         fd = connect_tcp(a, host, port, deadline, &code, &last);
         if (code == RDSS_ERR_TIMEOUT)
             break;
     }
-    freeaddrinfo(addresses);
     if (fd < 0 && last == NULL)
         return rdss__fail(err, RDSS_ERR_NETWORK, "\"%s\" resolved to no address", host);
     if (fd < 0)
@@ -412,4 +408,19 @@ rdss_code rdss__probe(rdss_engine engine, const char *host, int port, const char
         code = handshake_and_verify(fd, host, verify_name, trust, deadline, facts, err);
     close(fd);
     return code == RDSS_OK ? rdss__succeed(err) : code;
+}
+
+rdss_code rdss__probe(rdss_engine engine, const char *host, int port, const char *verify_name,
+                      const rdss_trust *trust, rdss_deadline deadline, rdss_probe_facts *facts,
+                      rdss_error **err)
+{
+    if (facts != NULL)
+        facts->hostname = -1;
+    struct addrinfo *addresses = NULL;
+    rdss_code code = rdss__resolve(host, port, deadline, &addresses, err);
+    if (code != RDSS_OK)
+        return code;
+    code = rdss__probe_at(engine, addresses, host, port, verify_name, trust, deadline, facts, err);
+    freeaddrinfo(addresses);
+    return code;
 }

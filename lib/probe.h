@@ -5,6 +5,7 @@
 #ifndef RDSS_LIB_PROBE_H
 #define RDSS_LIB_PROBE_H
 
+#include <netdb.h>
 #include <openssl/x509.h>
 
 #include "deadline.h"
@@ -33,6 +34,12 @@ void rdss__probe_facts_free(rdss_probe_facts *facts);
 rdss_code rdss__probe(rdss_engine engine, const char *host, int port, const char *verify_name,
                       const rdss_trust *trust, rdss_deadline deadline, rdss_probe_facts *facts,
                       rdss_error **err);
+
+/* The same at addresses the caller resolved already (one lookup per
+ * connect): `host` names them in messages. */
+rdss_code rdss__probe_at(rdss_engine engine, const struct addrinfo *addresses, const char *host, int port,
+                         const char *verify_name, const rdss_trust *trust, rdss_deadline deadline,
+                         rdss_probe_facts *facts, rdss_error **err);
 
 /* The pure parts of the pre-TLS steps, for the probe and the fuzzers:
  * PostgreSQL's one-byte answer to SSLRequest, and a MySQL server's first

@@ -1,0 +1,242 @@
+/* The main cases again the way users connect: by an RDS endpoint name
+ * (db1.abc123xyz.us-east-1.rds.amazonaws.com, mapped to 127.0.0.1 in a
+ * private /etc/hosts: tests/fixtures/with_files.sh), both engines, with a
+ * one-root trust and with the whole bundle (anchor cache, probe, retry).
+ *
+ *   test_by_name            the cases below
+ *   test_by_name cli N      N fresh CLI processes per engine, every one ok
+ *   test_by_name threads    8 threads x 200 connects by name, every one ok */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <rdssecure/mysql.h>
+#include <rdssecure/pg.h>
+
+#include "cli_run.h"
+#include "fake_server.h"
+#include "testenv.h"
+
+#define NAME "db1.abc123xyz.us-east-1.rds.amazonaws.com"
+#define OTHER_NAME "db2.abc123xyz.eu-west-1.rds.amazonaws.com" /* mapped too; not in the certificate */
+#define PG(key) testenv("postgres.env", key)
+#define MY(key) testenv("mariadb.env", key)
+
+static rdss_config *one_root, *whole_bundle, *untrusted;
+
+static rdss_code pg_by(const rdss_config *cfg, const char *host, const char *port, const char *password)
+{
+    char info[1024];
+    snprintf(info, sizeof(info), "host=%s port=%s user=%s password=%s dbname=%s", host, port, PG("PG_USER"),
+             password, PG("PG_DATABASE"));
+    rdss_error *err = NULL;
+    PGconn *conn = rdss_pg_connect(cfg, info, &err);
+    rdss_code code = conn != NULL ? RDSS_OK : rdss_error_code(err);
+    if (conn != NULL) { /* the server sees this very session encrypted */
+        PGresult *res = PQexec(conn, "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()");
+        if (PQresultStatus(res) != PGRES_TUPLES_OK || strcmp(PQgetvalue(res, 0, 0), "t") != 0)
+            code = RDSS_ERR_INTERNAL;
+        PQclear(res);
+    }
+    PQfinish(conn);
+    rdss_error_free(err);
+    return code;
+}
+
+static rdss_code my_by(const rdss_config *cfg, const char *host, unsigned port, const char *password)
+{
+    char user[64], db[64]; /* testenv's buffers rotate */
+    snprintf(user, sizeof(user), "%s", MY("MY_USER"));
+    snprintf(db, sizeof(db), "%s", MY("MY_DATABASE"));
+    MYSQL *mysql = mysql_init(NULL);
+    rdss_error *err = NULL;
+    MYSQL *connected = rdss_mysql_connect(cfg, mysql, host, user, password, db, port, NULL, 0, &err);
+    rdss_code code = connected != NULL ? RDSS_OK : rdss_error_code(err);
+    if (connected != NULL && mysql_get_ssl_cipher(mysql) == NULL)
+        code = RDSS_ERR_INTERNAL;
+    mysql_close(mysql);
+    rdss_error_free(err);
+    return code;
+}
+
+static unsigned my_port(void)
+{
+    return (unsigned)atoi(MY("MY_PORT"));
+}
+
+static void check(const char *what, rdss_code got, rdss_code expected)
+{
+    if (got != expected)
+        fail_msg("%s: expected %s, got %s", what, rdss_error_name(expected), rdss_error_name(got));
+}
+
+static void connects_by_name(void **state)
+{
+    (void)state;
+    char pg_password[128], my_password[128];
+    snprintf(pg_password, sizeof(pg_password), "%s", PG("PG_PASSWORD"));
+    snprintf(my_password, sizeof(my_password), "%s", MY("MY_PASSWORD"));
+    const rdss_config *trusts[2] = {one_root, whole_bundle};
+    for (int t = 0; t < 2; t++) {
+        for (int round = 0; round < 2; round++) { /* the second: narrowed, for the whole bundle */
+            check("pg by name", pg_by(trusts[t], NAME, PG("PG_PORT"), pg_password), RDSS_OK);
+            check("mysql by name", my_by(trusts[t], NAME, my_port(), my_password), RDSS_OK);
+        }
+        /* a mapped name the certificate does not cover, though it covers the
+         * address: the check is against the name */
+        check("pg other name", pg_by(trusts[t], OTHER_NAME, PG("PG_PORT"), pg_password),
+              RDSS_ERR_HOSTNAME_MISMATCH);
+        check("mysql other name", my_by(trusts[t], OTHER_NAME, my_port(), my_password),
+              RDSS_ERR_HOSTNAME_MISMATCH);
+        check("pg wrong password", pg_by(trusts[t], NAME, PG("PG_PORT"), "wrong"), RDSS_ERR_AUTH);
+        check("mysql wrong password", my_by(trusts[t], NAME, my_port(), "wrong"), RDSS_ERR_AUTH);
+    }
+    check("pg untrusted", pg_by(untrusted, NAME, PG("PG_PORT"), pg_password), RDSS_ERR_CERT_VERIFY);
+    check("mysql untrusted", my_by(untrusted, NAME, my_port(), my_password), RDSS_ERR_CERT_VERIFY);
+}
+
+static void failures_by_name(void **state)
+{
+    (void)state;
+    /* a server without TLS: nothing of the login sent */
+    fake_server *pg_plain = fake_server_start(FAKE_PG_REFUSE_TLS);
+    fake_server *my_plain = fake_server_start(FAKE_MY_NO_TLS);
+    char port[16];
+    snprintf(port, sizeof(port), "%d", fake_server_port(pg_plain));
+    check("pg without TLS", pg_by(one_root, NAME, port, "secret"), RDSS_ERR_TLS_REFUSED);
+    check("mysql without TLS", my_by(one_root, NAME, (unsigned)fake_server_port(my_plain), "secret"),
+          RDSS_ERR_TLS_REFUSED);
+    assert_int_equal(fake_server_stop(pg_plain), 0);
+    assert_int_equal(fake_server_stop(my_plain), 0);
+    /* a server that never answers: the deadline */
+    rdss_config *quick = rdss_config_new();
+    assert_int_equal(rdss_config_set_bundle_file(quick, testenv_pki("root.pem"), NULL), RDSS_OK);
+    assert_int_equal(rdss_config_set_timeout_ms(quick, 500, NULL), RDSS_OK);
+    fake_server *hole = fake_server_start(FAKE_BLACKHOLE);
+    snprintf(port, sizeof(port), "%d", fake_server_port(hole));
+    check("pg silent", pg_by(quick, NAME, port, "secret"), RDSS_ERR_TIMEOUT);
+    check("mysql silent", my_by(quick, NAME, (unsigned)fake_server_port(hole), "secret"), RDSS_ERR_TIMEOUT);
+    fake_server_stop(hole);
+    rdss_config_free(quick);
+    /* a name that does not resolve */
+    check("pg unresolvable", pg_by(one_root, "db9.abc123xyz.us-east-1.rds.invalid", PG("PG_PORT"), "x"),
+          RDSS_ERR_NETWORK);
+    check("mysql unresolvable", my_by(one_root, "db9.abc123xyz.us-east-1.rds.invalid", my_port(), "x"),
+          RDSS_ERR_NETWORK);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    one_root = rdss_config_new();
+    whole_bundle = rdss_config_new();
+    untrusted = rdss_config_new();
+    if (rdss_config_set_bundle_file(one_root, testenv_pki("root.pem"), NULL) != RDSS_OK ||
+        rdss_config_add_extra_ca_file(whole_bundle, testenv_pki("root.pem"), NULL) != RDSS_OK ||
+        rdss_config_set_bundle_file(untrusted, testenv_pki("untrusted-root.pem"), NULL) != RDSS_OK)
+        return -1;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    rdss_config_free(one_root);
+    rdss_config_free(whole_bundle);
+    rdss_config_free(untrusted);
+    return 0;
+}
+
+/* ---- fresh processes: the CLI ---------------------------------------------- */
+
+static int cli_runs(int count)
+{
+    char pg_args[1024], my_args[1024];
+    snprintf(pg_args, sizeof(pg_args),
+             "connect pg 'host=%s port=%s user=%s password=%s dbname=%s' --bundle '%s' --json", NAME,
+             PG("PG_PORT"), PG("PG_USER"), PG("PG_PASSWORD"), PG("PG_DATABASE"), testenv_pki("root.pem"));
+    char user[64], password[128], db[64];
+    snprintf(user, sizeof(user), "%s", MY("MY_USER"));
+    snprintf(password, sizeof(password), "%s", MY("MY_PASSWORD"));
+    snprintf(db, sizeof(db), "%s", MY("MY_DATABASE"));
+    snprintf(my_args, sizeof(my_args), "connect mysql 'mysql://%s:%s@%s:%s/%s' --bundle '%s' --json", user,
+             password, NAME, MY("MY_PORT"), db, testenv_pki("root.pem"));
+    int crashes = 0, not_ok = 0;
+    for (int i = 0; i < count; i++) {
+        for (int engine = 0; engine < 2; engine++) {
+            run_result r = cli_run(RDSS_CLI_PATH, engine == 0 ? pg_args : my_args);
+            if (r.status > 128 || r.status < 0)
+                crashes++;
+            else if (r.status != 0 || r.out == NULL || strstr(r.out, "\"error\":\"ok\"") == NULL)
+                not_ok++;
+            if (r.status != 0 && crashes + not_ok == 1)
+                fprintf(stderr, "first failure (%s): status %d: %s\n", engine == 0 ? "pg" : "mysql",
+                        r.status, r.out ? r.out : "");
+            free(r.out);
+        }
+    }
+    printf("%d fresh CLI processes per engine by name: %d crashed, %d not ok\n", count, crashes, not_ok);
+    return crashes == 0 && not_ok == 0 ? 0 : 1;
+}
+
+/* ---- threads ---------------------------------------------------------------- */
+
+#define THREADS 8
+#define CONNECTS 200
+static atomic_int wrong;
+
+static void *connect_loop(void *arg)
+{
+    (void)arg;
+    char pg_password[128], my_password[128];
+    snprintf(pg_password, sizeof(pg_password), "%s", PG("PG_PASSWORD"));
+    snprintf(my_password, sizeof(my_password), "%s", MY("MY_PASSWORD"));
+    for (int i = 0; i < CONNECTS; i++) {
+        rdss_code code = i % 2 ? pg_by(whole_bundle, NAME, PG("PG_PORT"), pg_password)
+                               : my_by(whole_bundle, NAME, my_port(), my_password);
+        if (code != RDSS_OK && atomic_fetch_add(&wrong, 1) == 0)
+            fprintf(stderr, "first wrong result: %s\n", rdss_error_name(code));
+    }
+    mysql_thread_end();
+    return NULL;
+}
+
+static int thread_runs(void)
+{
+    if (setup(NULL) != 0)
+        return 1;
+    pthread_t threads[THREADS];
+    for (int t = 0; t < THREADS; t++)
+        pthread_create(&threads[t], NULL, connect_loop, NULL);
+    for (int t = 0; t < THREADS; t++)
+        pthread_join(threads[t], NULL);
+    teardown(NULL);
+    printf("%d connects by name from %d threads with the whole bundle: %d not ok\n", THREADS * CONNECTS,
+           THREADS, atomic_load(&wrong));
+    return atomic_load(&wrong) == 0 ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+    int failed;
+    if (argc == 3 && strcmp(argv[1], "cli") == 0) {
+        failed = cli_runs(atoi(argv[2]));
+    } else if (argc == 2 && strcmp(argv[1], "threads") == 0) {
+        failed = thread_runs();
+    } else {
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(connects_by_name),
+            cmocka_unit_test(failures_by_name),
+        };
+        failed = cmocka_run_group_tests(tests, setup, teardown);
+    }
+    mysql_library_end();
+    return failed;
+}
