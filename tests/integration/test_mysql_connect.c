@@ -284,6 +284,19 @@ static void insecure_options_on_the_handle(void **state)
     mysql_optionsv(mysql, MARIADB_OPT_TLS_VERSION, "TLSv1.1,TLSv1.2");
     expect_on(mysql, cfg, "127.0.0.1", MY("MY_USER"), password, db, my_port(), NULL,
               RDSS_ERR_INSECURE_OPTION, "TLS 1.1");
+    mysql = mysql_init(NULL);
+    mysql_optionsv(mysql, MARIADB_OPT_CONNECTION_HANDLER, "aurora");
+    expect_on(mysql, cfg, "127.0.0.1", MY("MY_USER"), password, db, my_port(), NULL,
+              RDSS_ERR_INSECURE_OPTION, "connection handler");
+    /* a verify-name pins the certificate it verified: a fingerprint of the
+     * caller's would be overwritten, so the pair is refused */
+    rdss_config *named = test_config();
+    assert_int_equal(rdss_config_set_verify_name(named, "localhost", NULL), RDSS_OK);
+    mysql = mysql_init(NULL);
+    mysql_optionsv(mysql, MARIADB_OPT_TLS_PEER_FP, "0123456789012345678901234567890123456789");
+    expect_on(mysql, named, "127.0.0.1", MY("MY_USER"), password, db, my_port(), NULL,
+              RDSS_ERR_INVALID_ARGUMENT, "verify-name with a fingerprint");
+    rdss_config_free(named);
     /* what is strong enough is kept */
     mysql = mysql_init(NULL);
     mysql_optionsv(mysql, MARIADB_OPT_TLS_VERSION, "TLSv1.3");
@@ -361,6 +374,19 @@ static void option_file_downgrades_are_insecure_option(void **state)
         "ssl-cipher=aNULL\n",
         "protocol=socket\n",
         "connection=ssl-verify-server-cert=0\n",
+        /* libmariadb's other spellings of the same */
+        "tls-ca=/etc/ssl/certs/ca-certificates.crt\n",
+        "tls-capath=/etc/ssl/certs\n",
+        "tls-fp=0123456789012345678901234567890123456789\n",
+        "tls-fplist=/etc/hostname\n",
+        "ssl-fplist=/etc/hostname\n",
+        "ssl-fp-list=/etc/hostname\n",
+        "tls-enforce=0\n",
+        "tls-crl=/etc/hostname\n",
+        "tls-crlpath=/etc/ssl/certs\n",
+        "tls-cipher=aNULL\n",
+        "disable-ssl\n",
+        "skip-ssl-verify-server-cert\n",
     };
     rdss_config *cfg = test_config();
     char *dir = tc_tmpdir();

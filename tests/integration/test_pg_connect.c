@@ -248,6 +248,7 @@ static void insecure_options_are_refused_before_anything_is_sent(void **state)
     rdss_error_free(err);
     /* a Unix-domain socket: libpq would ignore sslmode there */
     expect(cfg, "host=/var/run/postgresql user=u dbname=x", RDSS_ERR_INSECURE_OPTION);
+    expect(cfg, "host=@abstract-socket user=u dbname=x", RDSS_ERR_INSECURE_OPTION);
     /* nothing reached the network for any of these */
     assert_int_equal(fake_server_connections(fake), 0);
     fake_server_stop(fake);
@@ -329,7 +330,31 @@ static void the_non_blocking_pair_connects_and_classifies(void **state)
     assert_int_equal(status, PGRES_POLLING_FAILED);
     assert_int_equal(rdss_error_code(err), RDSS_ERR_AUTH);
     rdss_error_free(err);
+    err = NULL;
     PQfinish(conn);
+
+    /* the deadline holds in the event loop too: a server that says yes to
+     * TLS and then nothing */
+    assert_int_equal(rdss_config_set_timeout_ms(cfg, 500, NULL), RDSS_OK);
+    fake_server *stall = fake_server_start(FAKE_PG_TLS_STALL);
+    char info[256];
+    snprintf(info, sizeof(info), "host=127.0.0.1 port=%d user=u password=p dbname=x", fake_server_port(stall));
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    conn = rdss_pg_connect_start(cfg, info, &err);
+    assert_non_null(conn);
+    status = PGRES_POLLING_WRITING;
+    while (status != PGRES_POLLING_OK && status != PGRES_POLLING_FAILED && seconds_since(&start) < 10) {
+        struct pollfd p = {PQsocket(conn), status == PGRES_POLLING_READING ? POLLIN : POLLOUT, 0};
+        poll(&p, 1, (int)rdss_pg_connect_remaining_ms(conn));
+        status = rdss_pg_connect_poll(conn, &err);
+    }
+    assert_int_equal(status, PGRES_POLLING_FAILED);
+    assert_int_equal(rdss_error_code(err), RDSS_ERR_TIMEOUT);
+    assert_true(seconds_since(&start) < 0.75);
+    rdss_error_free(err);
+    PQfinish(conn);
+    fake_server_stop(stall);
     rdss_config_free(cfg);
 }
 

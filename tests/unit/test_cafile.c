@@ -72,6 +72,7 @@ static void the_preferred_file_lives_in_memory_and_is_sealed(void **state)
     assert_holds_the_roots(f, file.path);
     /* sealed: not even this process can change what the drivers will read */
     assert_int_equal(write(file.fd, "x", 1), -1);
+    assert_int_equal(pwrite(file.fd, "x", 1, 0), -1); /* not even in place */
     assert_int_equal(ftruncate(file.fd, 0), -1);
     rdss__ca_file_destroy(&file);
     assert_null(file.path);

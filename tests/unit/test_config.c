@@ -173,6 +173,8 @@ static void a_bundle_writable_by_others_is_refused(void **state)
                         "writable by group or others (mode 0666)");
     expect_bundle_error(try_bundle_text(f, "group.pem", pem, strlen(pem), 0664, &err), &err,
                         "writable by group or others");
+    expect_bundle_error(try_bundle_text(f, "others.pem", pem, strlen(pem), 0646, &err), &err,
+                        "writable by group or others (mode 0646)");
     /* read-only for everyone is fine */
     assert_int_equal(try_bundle_text(f, "readonly.pem", pem, strlen(pem), 0444, &err), RDSS_OK);
     free(pem);
