@@ -99,9 +99,9 @@ static void name_the_host(rdss_mysql_attempt *a)
     if (a->plan.pinned || mysql->host == NULL || strcmp(mysql->host, a->plan.host) == 0)
         return;
     char *name = strdup(a->plan.host);
-    if (name == NULL)
-        return;
     free(mysql->host); /* libmariadb's own strdup, freed with free() when closed */
+    /* out of memory: no host at all, which libmariadb refuses ("Invalid
+     * (empty) hostname"), rather than a check against the address */
     mysql->host = name;
 }
 
@@ -167,6 +167,9 @@ static int io_wait_within_deadline(my_socket fd, my_bool is_read, int timeout_ms
 
 static int drive_start(rdss_mysql_attempt *a, unsigned long client_flag)
 {
+    /* a new socket: it may get the old one's number, which the watch would
+     * then take for the socket it already watches */
+    unwatch(a);
     rdss__address_text(a->trying->ai_addr, a->address, sizeof(a->address));
     driving = a;
     int waits = mysql_real_connect_start(&a->connected, a->mysql, a->address, a->user,

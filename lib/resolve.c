@@ -143,8 +143,20 @@ rdss_code rdss__resolve(const char *host, int port, rdss_deadline deadline, stru
      * common case on every connect once hosts are pinned. */
     struct addrinfo numeric = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
                                .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV};
-    if (getaddrinfo(host, service, &numeric, out) == 0)
-        return rdss__succeed(err);
+    if (getaddrinfo(host, service, &numeric, out) == 0) {
+        /* glibc also takes "0177.0.0.1" (octal: 127.0.0.1) and "127.1";
+         * OpenSSL's certificate checks read such text otherwise (177.0.0.1)
+         * or as a name: the address connected to and the one verified must
+         * be the same, so only the canonical forms are addresses here */
+        unsigned char bytes[16];
+        if (inet_pton(AF_INET, host, bytes) == 1 || inet_pton(AF_INET6, host, bytes) == 1)
+            return rdss__succeed(err);
+        freeaddrinfo(*out);
+        *out = NULL;
+        return rdss__fail(err, RDSS_ERR_INVALID_ARGUMENT,
+                          "\"%s\" is an address in a form that certificate checks read differently: "
+                          "write it as a dotted quad without leading zeros, or use the name", host);
+    }
     *out = NULL;
     if (rdss__deadline_passed(deadline))
         return rdss__fail(err, RDSS_ERR_TIMEOUT, "resolving \"%s\" did not finish before the deadline",

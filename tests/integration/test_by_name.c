@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <netdb.h>
+#include <time.h>
 
 #include <rdssecure/mysql.h>
 #include <rdssecure/pg.h>
@@ -26,16 +28,28 @@
 
 #define NAME "db1.abc123xyz.us-east-1.rds.amazonaws.com"
 #define OTHER_NAME "db2.abc123xyz.eu-west-1.rds.amazonaws.com" /* mapped too; not in the certificate */
+#define TWO_ADDRESSES "db3.abc123xyz.us-east-1.rds.amazonaws.com" /* ::1, then 127.0.0.1 */
 #define PG(key) testenv("postgres.env", key)
 #define MY(key) testenv("mariadb.env", key)
 
 static rdss_config *one_root, *whole_bundle, *untrusted;
+/* users and databases, copied once (testenv's buffers rotate, and are not
+ * for threads) */
+static char pg_user[64], pg_db[64], my_user[64], my_db[64];
+
+static void read_accounts(void)
+{
+    snprintf(pg_user, sizeof(pg_user), "%s", PG("PG_USER"));
+    snprintf(pg_db, sizeof(pg_db), "%s", PG("PG_DATABASE"));
+    snprintf(my_user, sizeof(my_user), "%s", MY("MY_USER"));
+    snprintf(my_db, sizeof(my_db), "%s", MY("MY_DATABASE"));
+}
 
 static rdss_code pg_by(const rdss_config *cfg, const char *host, const char *port, const char *password)
 {
     char info[1024];
-    snprintf(info, sizeof(info), "host=%s port=%s user=%s password=%s dbname=%s", host, port, PG("PG_USER"),
-             password, PG("PG_DATABASE"));
+    snprintf(info, sizeof(info), "host=%s port=%s user=%s password=%s dbname=%s", host, port, pg_user,
+             password, pg_db);
     rdss_error *err = NULL;
     PGconn *conn = rdss_pg_connect(cfg, info, &err);
     rdss_code code = conn != NULL ? RDSS_OK : rdss_error_code(err);
@@ -52,12 +66,9 @@ static rdss_code pg_by(const rdss_config *cfg, const char *host, const char *por
 
 static rdss_code my_by(const rdss_config *cfg, const char *host, unsigned port, const char *password)
 {
-    char user[64], db[64]; /* testenv's buffers rotate */
-    snprintf(user, sizeof(user), "%s", MY("MY_USER"));
-    snprintf(db, sizeof(db), "%s", MY("MY_DATABASE"));
     MYSQL *mysql = mysql_init(NULL);
     rdss_error *err = NULL;
-    MYSQL *connected = rdss_mysql_connect(cfg, mysql, host, user, password, db, port, NULL, 0, &err);
+    MYSQL *connected = rdss_mysql_connect(cfg, mysql, host, my_user, password, my_db, port, NULL, 0, &err);
     rdss_code code = connected != NULL ? RDSS_OK : rdss_error_code(err);
     if (connected != NULL && mysql_get_ssl_cipher(mysql) == NULL)
         code = RDSS_ERR_INTERNAL;
@@ -125,6 +136,32 @@ static void failures_by_name(void **state)
     check("mysql silent", my_by(quick, NAME, (unsigned)fake_server_port(hole), "secret"), RDSS_ERR_TIMEOUT);
     fake_server_stop(hole);
     rdss_config_free(quick);
+    /* the first address refuses, the next one drips its TLS handshake: the
+     * deadline holds for the next address's socket too */
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_ADDRCONFIG};
+    struct addrinfo *found = NULL;
+    int v6_first = getaddrinfo(TWO_ADDRESSES, "1", &hints, &found) == 0 && found->ai_family == AF_INET6 &&
+                   found->ai_next != NULL;
+    if (found != NULL)
+        freeaddrinfo(found);
+    if (v6_first) {
+        rdss_config *one_second = rdss_config_new();
+        assert_int_equal(rdss_config_set_bundle_file(one_second, testenv_pki("root.pem"), NULL), RDSS_OK);
+        assert_int_equal(rdss_config_set_timeout_ms(one_second, 1000, NULL), RDSS_OK);
+        fake_server *drip = fake_server_start(FAKE_MY_TLS_DRIP);
+        struct timespec start;
+        clock_gettime(CLOCK_MONOTONIC, &start);
+        check("mysql, next address drips", my_by(one_second, TWO_ADDRESSES, (unsigned)fake_server_port(drip), "x"),
+              RDSS_ERR_TIMEOUT);
+        assert_true(seconds_since(&start) < 1.25);
+        fake_server_stop(drip);
+        rdss_config_free(one_second);
+    } else {
+        print_message("skipped one case: " TWO_ADDRESSES " does not resolve to ::1 first here\n");
+    }
+    /* an address literal that glibc and OpenSSL read differently (octal) */
+    check("pg octal address", pg_by(one_root, "0177.0.0.1", PG("PG_PORT"), "x"), RDSS_ERR_INVALID_ARGUMENT);
+    check("mysql octal address", my_by(one_root, "0177.0.0.1", my_port(), "x"), RDSS_ERR_INVALID_ARGUMENT);
     /* a name that does not resolve */
     check("pg unresolvable", pg_by(one_root, "db9.abc123xyz.us-east-1.rds.invalid", PG("PG_PORT"), "x"),
           RDSS_ERR_NETWORK);
@@ -135,6 +172,7 @@ static void failures_by_name(void **state)
 static int setup(void **state)
 {
     (void)state;
+    read_accounts();
     one_root = rdss_config_new();
     whole_bundle = rdss_config_new();
     untrusted = rdss_config_new();
@@ -191,16 +229,16 @@ static int cli_runs(int count)
 #define THREADS 8
 #define CONNECTS 200
 static atomic_int wrong;
+/* read before the threads start: testenv's buffers are not for threads */
+static char pg_port[16], pg_password[128], my_password[128];
+static unsigned my_port_number;
 
 static void *connect_loop(void *arg)
 {
     (void)arg;
-    char pg_password[128], my_password[128];
-    snprintf(pg_password, sizeof(pg_password), "%s", PG("PG_PASSWORD"));
-    snprintf(my_password, sizeof(my_password), "%s", MY("MY_PASSWORD"));
     for (int i = 0; i < CONNECTS; i++) {
-        rdss_code code = i % 2 ? pg_by(whole_bundle, NAME, PG("PG_PORT"), pg_password)
-                               : my_by(whole_bundle, NAME, my_port(), my_password);
+        rdss_code code = i % 2 ? pg_by(whole_bundle, NAME, pg_port, pg_password)
+                               : my_by(whole_bundle, NAME, my_port_number, my_password);
         if (code != RDSS_OK && atomic_fetch_add(&wrong, 1) == 0)
             fprintf(stderr, "first wrong result: %s\n", rdss_error_name(code));
     }
@@ -212,6 +250,10 @@ static int thread_runs(void)
 {
     if (setup(NULL) != 0)
         return 1;
+    snprintf(pg_port, sizeof(pg_port), "%s", PG("PG_PORT"));
+    snprintf(pg_password, sizeof(pg_password), "%s", PG("PG_PASSWORD"));
+    snprintf(my_password, sizeof(my_password), "%s", MY("MY_PASSWORD"));
+    my_port_number = my_port();
     pthread_t threads[THREADS];
     for (int t = 0; t < THREADS; t++)
         pthread_create(&threads[t], NULL, connect_loop, NULL);
