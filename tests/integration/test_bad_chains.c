@@ -68,12 +68,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    tc_cert leaf = tc_load(testenv_pki("server.pem"), testenv_pki("server.key"));
-    tc_cert sub = tc_load(testenv_pki("sub.pem"), testenv_pki("sub.key"));
-    scratch_pg_serve(&leaf, &sub);
-    scratch_mysql_serve(&leaf, &sub);
-    tc_cert_free(&leaf);
-    tc_cert_free(&sub);
+    scratch_both_restore(state);
     tc_rmdir_all(dir);
     free(root_path);
     tc_cert_free(&root);
