@@ -160,6 +160,18 @@ static void tls_refused_by_a_server_without_tls_and_nothing_leaks(void **state)
     assert_null(conn);
     assert_int_equal(rdss_error_code(err), RDSS_ERR_TLS_REFUSED);
     rdss_error_free(err);
+    /* the event-loop form, the same */
+    conn = rdss_pg_connect_start(cfg, info, &err);
+    PostgresPollingStatusType status = conn ? PGRES_POLLING_WRITING : PGRES_POLLING_FAILED;
+    while (status != PGRES_POLLING_OK && status != PGRES_POLLING_FAILED) {
+        struct pollfd p = {PQsocket(conn), status == PGRES_POLLING_READING ? POLLIN : POLLOUT, 0};
+        poll(&p, 1, (int)rdss_pg_connect_remaining_ms(conn));
+        status = rdss_pg_connect_poll(conn, &err);
+    }
+    assert_int_equal(status, PGRES_POLLING_FAILED);
+    assert_int_equal(rdss_error_code(err), RDSS_ERR_TLS_REFUSED);
+    rdss_error_free(err);
+    PQfinish(conn);
     assert_true(fake_server_connections(fake) >= 1);
     /* after 'N' the client sent nothing: no StartupMessage, no user, no password */
     assert_int_equal(fake_server_stop(fake), 0);
