@@ -18,6 +18,7 @@
 #include "certgen.h"
 #include "closed_port.h"
 #include "fake_server.h"
+#include "scenarios.h"
 #include "testenv.h"
 
 #define MY(key) testenv("mariadb.env", key)
@@ -497,18 +498,11 @@ static void non_blocking_connect(void **state)
 
 /* As for PostgreSQL: another bundle on the same endpoint gets nothing of
  * what a config trusting the server learned. */
-static rdss_config *bundle_plus(const char *extra_ca)
-{
-    rdss_config *cfg = rdss_config_new();
-    assert_int_equal(rdss_config_add_extra_ca_file(cfg, extra_ca, NULL), RDSS_OK);
-    return cfg;
-}
-
 static void another_bundle_learns_nothing_from_this_one(void **state)
 {
     (void)state;
-    rdss_config *trusting = bundle_plus(testenv_pki("root.pem"));
-    rdss_config *other = bundle_plus(testenv_pki("untrusted-root.pem"));
+    rdss_config *trusting = scenario_bundle_plus(testenv_pki("root.pem"));
+    rdss_config *other = scenario_bundle_plus(testenv_pki("untrusted-root.pem"));
     for (int round = 0; round < 2; round++) /* learns the anchor, then narrowed to it */
         expect(trusting, "127.0.0.1", MY("MY_PASSWORD"), MY("MY_DATABASE"), my_port(), RDSS_OK, "trusting");
     expect(other, "127.0.0.1", MY("MY_PASSWORD"), MY("MY_DATABASE"), my_port(), RDSS_ERR_CERT_VERIFY,

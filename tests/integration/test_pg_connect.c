@@ -16,6 +16,7 @@
 
 #include "closed_port.h"
 #include "fake_server.h"
+#include "scenarios.h"
 #include "testenv.h"
 
 #define PG(key) testenv("postgres.env", key)
@@ -423,18 +424,11 @@ static void driver_messages_follow_the_locale(void **state)
 /* A config whose bundle lacks the server's root learns nothing from another
  * config that trusts it, on the same endpoint: what the first learned (the
  * anchor that narrows the driver's CA file) belongs to its own trust. */
-static rdss_config *bundle_plus(const char *extra_ca)
-{
-    rdss_config *cfg = rdss_config_new();
-    assert_int_equal(rdss_config_add_extra_ca_file(cfg, extra_ca, NULL), RDSS_OK);
-    return cfg;
-}
-
 static void another_bundle_learns_nothing_from_this_one(void **state)
 {
     (void)state;
-    rdss_config *trusting = bundle_plus(testenv_pki("root.pem"));
-    rdss_config *other = bundle_plus(testenv_pki("untrusted-root.pem"));
+    rdss_config *trusting = scenario_bundle_plus(testenv_pki("root.pem"));
+    rdss_config *other = scenario_bundle_plus(testenv_pki("untrusted-root.pem"));
     expect(trusting, conninfo("host=127.0.0.1"), RDSS_OK); /* learns the anchor */
     expect(trusting, conninfo("host=127.0.0.1"), RDSS_OK); /* narrowed to it */
     expect(other, conninfo("host=127.0.0.1"), RDSS_ERR_CERT_VERIFY);

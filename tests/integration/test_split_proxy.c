@@ -118,31 +118,11 @@ static void mysql_pinned_then_no_tls(void **state)
     rdss_config_free(cfg);
 }
 
-/* The scratch server's root over its Unix socket: one number from `sql`. */
-static long scratch_number(const char *sql)
-{
-    MYSQL *mysql = mysql_init(NULL);
-    unsigned socket_protocol = MYSQL_PROTOCOL_SOCKET;
-    mysql_optionsv(mysql, MYSQL_OPT_PROTOCOL, &socket_protocol);
-    if (!mysql_real_connect(mysql, "localhost", "root", NULL, NULL, 0, SCRATCH("MY_SOCKET"), 0))
-        fail_msg("admin connection: %s", mysql_error(mysql));
-    if (mysql_query(mysql, sql) != 0)
-        fail_msg("%s: %s", sql, mysql_error(mysql));
-    MYSQL_RES *result = mysql_store_result(mysql);
-    MYSQL_ROW row = result ? mysql_fetch_row(result) : NULL;
-    if (row == NULL || row[0] == NULL)
-        fail_msg("%s: no result", sql);
-    long n = atol(row[0]);
-    mysql_free_result(result);
-    mysql_close(mysql);
-    return n;
-}
-
 /* Logins (and refused logins) of the fixture's user the scratch server's
  * general log recorded since it was last cleared. */
 static long scratch_logins(void)
 {
-    return scratch_number("SELECT COUNT(*) FROM mysql.general_log WHERE command_type = 'Connect' "
+    return scratch_mysql_number("SELECT COUNT(*) FROM mysql.general_log WHERE command_type = 'Connect' "
                           "AND argument LIKE '%rdss%'");
 }
 

@@ -114,3 +114,10 @@ void scenario_expiring_leaf(void (*serve)(const tc_cert *leaf, const tc_cert *ch
     tc_cert_free(&leaf);
     tc_cert_free(&sub);
 }
+
+rdss_config *scenario_bundle_plus(const char *extra_ca)
+{
+    rdss_config *cfg = rdss_config_new();
+    assert_int_equal(rdss_config_add_extra_ca_file(cfg, extra_ca, NULL), RDSS_OK);
+    return cfg;
+}

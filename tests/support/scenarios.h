@@ -27,4 +27,8 @@ void scenario_expiring_leaf(void (*serve)(const tc_cert *leaf, const tc_cert *ch
                             rdss_code (*connect_with)(const rdss_config *cfg), rdss_engine engine,
                             int port);
 
+/* A config trusting the embedded bundle plus the CAs in `extra_ca`: more
+ * than a few certificates, so the anchor cache and the probe run. */
+rdss_config *scenario_bundle_plus(const char *extra_ca);
+
 #endif

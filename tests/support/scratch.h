@@ -14,6 +14,8 @@ void scratch_pg_serve(const tc_cert *leaf, const tc_cert *chain_rest);
 void scratch_pg_serve_chain(const tc_cert *certs, int n);
 
 void scratch_mysql_admin(const char *sql);
+/* The one number `sql` selects (a count, say). */
+long scratch_mysql_number(const char *sql);
 void scratch_mysql_serve_chain(const tc_cert *certs, int n);
 /* Installs the certificate and runs FLUSH SSL. */
 void scratch_mysql_serve(const tc_cert *leaf, const tc_cert *chain_rest);

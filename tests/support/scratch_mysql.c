@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <cmocka.h>
 #include <mysql.h>
 
@@ -11,8 +12,8 @@
 
 #define SCRATCH(key) testenv("mariadb_scratch.env", key)
 
-/* The scratch server's root, over its Unix socket. */
-void scratch_mysql_admin(const char *sql)
+/* The scratch server's root, over its Unix socket, having run `sql`. */
+static MYSQL *admin_query(const char *sql)
 {
     MYSQL *mysql = mysql_init(NULL);
     unsigned socket_protocol = MYSQL_PROTOCOL_SOCKET;
@@ -21,7 +22,25 @@ void scratch_mysql_admin(const char *sql)
         fail_msg("admin connection: %s", mysql_error(mysql));
     if (mysql_query(mysql, sql) != 0)
         fail_msg("%s: %s", sql, mysql_error(mysql));
+    return mysql;
+}
+
+void scratch_mysql_admin(const char *sql)
+{
+    mysql_close(admin_query(sql));
+}
+
+long scratch_mysql_number(const char *sql)
+{
+    MYSQL *mysql = admin_query(sql);
+    MYSQL_RES *result = mysql_store_result(mysql);
+    MYSQL_ROW row = result ? mysql_fetch_row(result) : NULL;
+    if (row == NULL || row[0] == NULL)
+        fail_msg("%s: no result", sql);
+    long n = atol(row[0]);
+    mysql_free_result(result);
     mysql_close(mysql);
+    return n;
 }
 
 /* Installs leaf (+ the rest of its chain) as the server's certificate. */
