@@ -1,23 +1,27 @@
 #!/usr/bin/env bash
-# certs/update refuses bad input without touching the committed files, and
-# rebuilds them identically from good input. Runs on a copy of certs/.
+# certs/update refuses bad input without touching the committed files,
+# rebuilds them identically from the edition they hold, names known editions,
+# and never lets the bundle shrink unless told to. Runs on a copy of certs/.
 #   certs_update_test.sh SOURCE_DIR
 set -euo pipefail
 src=$1
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-cp "$src/certs/update" "$src/certs/rds-global-roots.pem" "$src/certs/rds-proxy-roots.pem" "$work/"
-before=$(cd "$work" && sha256sum rds-*.pem)
+cp "$src/certs/update" "$src/certs/rds-global-roots.pem" "$src/certs/rds-proxy-roots.pem" \
+   "$src/certs/rds-global-roots.pins" "$src/certs/editions.txt" "$work/"
+state() { (cd "$work" && sha256sum rds-*.pem rds-global-roots.pins); }
+before=$(state)
 failures=0
 
-expect_refusal() { # description input expected-message
-  local out
-  if out=$("$work/update" "$2" 2>&1); then
-    echo "FAIL: accepted $1"; failures=$((failures + 1)); return
+expect_refusal() { # description input expected-message [options...]
+  local out description=$1 input=$2 expected=$3
+  shift 3
+  if out=$("$work/update" "$@" "$input" 2>&1); then
+    echo "FAIL: accepted $description"; failures=$((failures + 1)); return
   fi
-  grep -q -- "$3" <<<"$out" || { echo "FAIL: $1: message lacks '$3': $out"; failures=$((failures + 1)); }
-  [ "$(cd "$work" && sha256sum rds-*.pem)" = "$before" ] || { echo "FAIL: $1 changed the committed files"; exit 1; }
-  echo "ok: refused $1"
+  grep -q -- "$expected" <<<"$out" || { echo "FAIL: $description: message lacks '$expected': $out"; failures=$((failures + 1)); }
+  [ "$(state)" = "$before" ] || { echo "FAIL: $description changed the committed files"; exit 1; }
+  echo "ok: refused $description"
 }
 
 head -c 5000 "$work/rds-global-roots.pem" > "$work/truncated.pem"
@@ -37,11 +41,53 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout /dev/null -subj "/CN=Evil Root
 cat "$work/evil.pem" "$work/rds-global-roots.pem" > "$work/with-evil.pem"
 expect_refusal "a foreign root" "$work/with-evil.pem" "neither an RDS regional root"
 
-# Good input: the committed files themselves, rebuilt identically.
+# Good input: the committed files themselves, rebuilt identically; the
+# global roots are the published edition, byte for byte, and named as such.
 cat "$work/rds-global-roots.pem" "$work/rds-proxy-roots.pem" > "$work/all.pem"
 out=$("$work/update" "$work/all.pem")
-grep -q "87 regional roots, 5 proxy roots" <<<"$out" || { echo "FAIL: good input: $out"; exit 1; }
-[ "$(cd "$work" && sha256sum rds-*.pem)" = "$before" ] || { echo "FAIL: rebuild differs"; exit 1; }
+grep -q "108 regional roots, 5 proxy roots" <<<"$out" || { echo "FAIL: good input: $out"; exit 1; }
+[ "$(state)" = "$before" ] || { echo "FAIL: rebuild differs"; exit 1; }
 echo "ok: good input rebuilds the committed files identically"
+out=$("$work/update" --check "$work/rds-global-roots.pem")
+grep -q "edition: known official edition 2026-09 (108 roots" <<<"$out" || { echo "FAIL: edition not named: $out"; exit 1; }
+grep -q "regions (36)" <<<"$out" || { echo "FAIL: regions: $out"; exit 1; }
+echo "ok: the published edition is recognised"
+
+# An expired root (old editions carried the 2019 CAs) is dropped and named.
+openssl req -new -newkey rsa:2048 -nodes -keyout "$work/expired.key" -out "$work/expired.csr" \
+  -subj "/CN=Amazon RDS us-east-1 Root CA RSA2048 G0" 2>/dev/null
+printf 'basicConstraints=critical,CA:TRUE\n' > "$work/ca.ext"
+openssl x509 -req -in "$work/expired.csr" -signkey "$work/expired.key" -days -1 -extfile "$work/ca.ext" \
+  -out "$work/expired.pem" 2>/dev/null
+cat "$work/expired.pem" "$work/rds-global-roots.pem" > "$work/with-expired.pem"
+out=$("$work/update" "$work/with-expired.pem")
+grep -q "dropped (expired): Amazon RDS us-east-1 Root CA RSA2048 G0" <<<"$out" || { echo "FAIL: expired root: $out"; exit 1; }
+grep -q "edition: known official edition 2026-09" <<<"$out" || { echo "FAIL: edition less the expired root: $out"; exit 1; }
+[ "$(state)" = "$before" ] || { echo "FAIL: the expired root was kept"; exit 1; }
+echo "ok: an expired root is dropped and named"
+
+# A bundle must never shrink by accident: an input without three pinned,
+# unexpired roots is refused, --check included, and named root by root.
+awk '/BEGIN CERTIFICATE/ { n++ } n > 3 { print }' "$work/rds-global-roots.pem" > "$work/shrunk.pem"
+expect_refusal "an input that drops three roots" "$work/shrunk.pem" "would drop 3 embedded roots that have not expired"
+expect_refusal "an input that drops three roots (--check)" "$work/shrunk.pem" "would drop 3" --check
+out=$("$work/update" --check "$work/shrunk.pem" 2>&1 || true)
+[ "$(grep -c '^missing from the input, not expired: Amazon RDS ' <<<"$out")" = 3 ] \
+  || { echo "FAIL: the dropped roots are not named: $out"; exit 1; }
+grep -q "NOT a known official edition" <<<"$out" || { echo "FAIL: unknown edition not said: $out"; exit 1; }
+# Told to drop, it still needs to know which edition it is writing.
+expect_refusal "an unknown edition without --edition" "$work/shrunk.pem" "not a known official edition" --allow-drop
+expect_refusal "a malformed --edition" "$work/shrunk.pem" "takes YYYY-MM" --allow-drop --edition 2026-9
+out=$("$work/update" --allow-drop --edition 2027-01 "$work/shrunk.pem")
+grep -q "^edition 2027-01$" "$work/rds-global-roots.pins" || { echo "FAIL: edition not pinned"; exit 1; }
+grep -q "^roots 105$" "$work/rds-global-roots.pins" || { echo "FAIL: root count not pinned"; exit 1; }
+[ "$(grep -c '^root ' "$work/rds-global-roots.pins")" = 105 ] || { echo "FAIL: fingerprints not pinned"; exit 1; }
+[ "$(sha256sum < "$work/rds-global-roots.pem" | cut -d' ' -f1)" = "$(sed -n 's/^file-sha256 //p' "$work/rds-global-roots.pins")" ] \
+  || { echo "FAIL: file-sha256 does not match the file written"; exit 1; }
+echo "ok: --allow-drop --edition writes the smaller bundle and its pins"
+# Back to the full edition: adding roots needs no permission.
+"$work/update" "$src/certs/rds-global-roots.pem" > /dev/null
+[ "$(state)" = "$before" ] || { echo "FAIL: the full edition did not restore the committed files"; exit 1; }
+echo "ok: an edition that adds roots is accepted"
 
 [ "$failures" = 0 ] || exit 1
