@@ -6,6 +6,7 @@
 
 #include "bundle_file.h"
 #include "certinfo.h"
+#include "edition.h"
 #include "embedded.h"
 #include "error.h"
 #include "pem.h"
@@ -21,6 +22,7 @@ typedef struct bundle_entry {
     char not_before[RDSS_ISO_TIME_LEN + 1];
     char not_after[RDSS_ISO_TIME_LEN + 1];
     char region[RDSS_REGION_MAX];
+    char stage[16]; /* "Beta", "Preview"; empty for production roots */
     char key_type[16];
     int parsed;
     int has_region;
@@ -28,9 +30,28 @@ typedef struct bundle_entry {
 
 struct rdss_bundle {
     char *source;
+    const char *edition; /* static; NULL when not a known edition */
+    char sha256[RDSS_SHA256_HEX_LEN + 1];
     bundle_entry *entries;
     size_t count;
 };
+
+/* "Amazon RDS Beta us-east-1 Root CA RSA2048 G1": the words between the
+ * prefix and the region name the stage. */
+static void find_stage(bundle_entry *entry)
+{
+    static const char prefix[] = "Amazon RDS ";
+    const char *cn = entry->subject_cn;
+    if (!entry->has_region || cn == NULL || strncmp(cn, prefix, sizeof(prefix) - 1) != 0)
+        return;
+    const char *start = cn + sizeof(prefix) - 1;
+    const char *region = strstr(start, entry->region);
+    size_t len = region != NULL ? (size_t)(region - start) : 0;
+    if (len > 1 && len < sizeof(entry->stage) && start[len - 1] == ' ') {
+        memcpy(entry->stage, start, len - 1);
+        entry->stage[len - 1] = '\0';
+    }
+}
 
 static void describe(bundle_entry *entry, X509 *cert, size_t line, time_t now)
 {
@@ -48,6 +69,7 @@ static void describe(bundle_entry *entry, X509 *cert, size_t line, time_t now)
     rdss__asn1_time_unix(X509_get0_notAfter(cert), &entry->not_after_unix);
     rdss__cert_key_type(cert, entry->key_type, sizeof(entry->key_type));
     entry->has_region = rdss__find_region(entry->subject_cn, entry->region);
+    find_stage(entry);
 }
 
 static rdss_code open_pem(const char *pem, size_t len, const char *source, rdss_bundle **out,
@@ -68,6 +90,8 @@ static rdss_code open_pem(const char *pem, size_t len, const char *source, rdss_
         return rdss__fail(err, RDSS_ERR_INTERNAL, "out of memory opening CA bundle %s", source);
     }
     time_t now = time(NULL);
+    if (rdss__sha256_hex(pem, len, bundle->sha256))
+        bundle->edition = rdss__edition_of_sha256(bundle->sha256);
     bundle->count = blocks.count;
     for (size_t i = 0; i < blocks.count; i++)
         describe(&bundle->entries[i], blocks.items[i].cert, blocks.items[i].line, now);
@@ -82,9 +106,14 @@ rdss_code rdss_bundle_open_embedded(int which, rdss_bundle **out, rdss_error **e
         return rdss__fail(err, RDSS_ERR_INVALID_ARGUMENT, "rdss_bundle_open_embedded: out is NULL");
     *out = NULL;
     switch (which) {
-    case RDSS_EMBEDDED_RDS_ROOTS:
-        return open_pem(rdss__embedded_rds_roots_pem, rdss__embedded_rds_roots_pem_len, "embedded",
-                        out, err);
+    case RDSS_EMBEDDED_RDS_ROOTS: {
+        rdss_code code = open_pem(rdss__embedded_rds_roots_pem, rdss__embedded_rds_roots_pem_len,
+                                  "embedded", out, err);
+        /* the pinned edition, even when certs/update had to drop expired roots */
+        if (code == RDSS_OK)
+            (*out)->edition = rdss__embedded_edition_date;
+        return code;
+    }
     case RDSS_EMBEDDED_PROXY_ROOTS:
         return open_pem(rdss__embedded_proxy_roots_pem, rdss__embedded_proxy_roots_pem_len,
                         "embedded-proxy", out, err);
@@ -138,6 +167,16 @@ const char *rdss_bundle_source(const rdss_bundle *bundle)
     return bundle == NULL ? NULL : bundle->source;
 }
 
+const char *rdss_bundle_sha256(const rdss_bundle *bundle)
+{
+    return bundle == NULL || bundle->sha256[0] == '\0' ? NULL : bundle->sha256;
+}
+
+const char *rdss_bundle_edition(const rdss_bundle *bundle)
+{
+    return bundle == NULL ? NULL : bundle->edition;
+}
+
 size_t rdss_bundle_count(const rdss_bundle *bundle)
 {
     return bundle == NULL ? 0 : bundle->count;
@@ -171,6 +210,7 @@ RDSS_ENTRY_STRING(rdss_bundle_entry_sha256, entry->sha256[0] ? entry->sha256 : N
 RDSS_ENTRY_STRING(rdss_bundle_entry_not_before, entry->not_before[0] ? entry->not_before : NULL)
 RDSS_ENTRY_STRING(rdss_bundle_entry_not_after, entry->not_after[0] ? entry->not_after : NULL)
 RDSS_ENTRY_STRING(rdss_bundle_entry_region, entry->has_region ? entry->region : NULL)
+RDSS_ENTRY_STRING(rdss_bundle_entry_stage, entry->stage[0] ? entry->stage : NULL)
 RDSS_ENTRY_STRING(rdss_bundle_entry_key_type, entry->key_type[0] ? entry->key_type : NULL)
 
 int64_t rdss_bundle_entry_not_after_unix(const rdss_bundle *bundle, size_t index)

@@ -64,14 +64,29 @@ char *rdss__cert_issuer(X509 *cert)
     return name_rfc2253(X509_get_issuer_name(cert));
 }
 
+static void hex_of_sha256(const unsigned char digest[32], char out[RDSS_SHA256_HEX_LEN + 1])
+{
+    for (size_t i = 0; i < 32; i++)
+        snprintf(out + 2 * i, 3, "%02x", digest[i]);
+}
+
 int rdss__cert_sha256_hex(X509 *cert, char out[RDSS_SHA256_HEX_LEN + 1])
 {
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     if (!X509_digest(cert, EVP_sha256(), digest, &len) || len != 32)
         return 0;
-    for (unsigned int i = 0; i < len; i++)
-        snprintf(out + 2 * (size_t)i, 3, "%02x", digest[i]);
+    hex_of_sha256(digest, out);
+    return 1;
+}
+
+int rdss__sha256_hex(const void *data, size_t len, char out[RDSS_SHA256_HEX_LEN + 1])
+{
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int digest_len = 0;
+    if (!EVP_Digest(data, len, digest, &digest_len, EVP_sha256(), NULL) || digest_len != 32)
+        return 0;
+    hex_of_sha256(digest, out);
     return 1;
 }
 

@@ -22,6 +22,8 @@ char *rdss__cert_issuer(X509 *cert);  /* RFC 2253 */
 
 /* Lower-case hex SHA-256 of the DER encoding into out[65]; 0 on failure. */
 int rdss__cert_sha256_hex(X509 *cert, char out[RDSS_SHA256_HEX_LEN + 1]);
+/* Lower-case hex SHA-256 of `len` bytes into out[65]; 0 on failure. */
+int rdss__sha256_hex(const void *data, size_t len, char out[RDSS_SHA256_HEX_LEN + 1]);
 
 /* ISO 8601 UTC text into out[21] and seconds since the epoch; 0 on failure. */
 int rdss__asn1_time_iso(const ASN1_TIME *t, char out[RDSS_ISO_TIME_LEN + 1]);

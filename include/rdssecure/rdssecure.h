@@ -251,6 +251,22 @@ RDSS_API void rdss_bundle_free(rdss_bundle *bundle);
 /* "embedded", "embedded-proxy", "memory" or the file's path. */
 RDSS_API const char *rdss_bundle_source(const rdss_bundle *bundle);
 
+/* The SHA-256 of the bundle's bytes as read, 64 lower-case hex digits; NULL
+ * for NULL. Compare it with the hash AWS publishes for an edition. */
+RDSS_API const char *rdss_bundle_sha256(const rdss_bundle *bundle);
+
+/* The edition of the official RDS global bundle this is ("2026-09"): the
+ * embedded edition for RDSS_EMBEDDED_RDS_ROOTS, and for a file or memory the
+ * known edition with the same SHA-256. NULL when it is no edition the library
+ * knows (a newer one, an edited copy, the RDS Proxy roots). */
+RDSS_API const char *rdss_bundle_edition(const rdss_bundle *bundle);
+
+/* The edition of the official RDS global bundle the library embeds as its
+ * default trust: its date ("2026-09") and the SHA-256 of the file AWS
+ * published for it (64 lower-case hex digits). Static strings. */
+RDSS_API const char *rdss_embedded_edition(void);
+RDSS_API const char *rdss_embedded_edition_sha256(void);
+
 /* Number of certificate blocks, good or bad. 0 for NULL. */
 RDSS_API size_t rdss_bundle_count(const rdss_bundle *bundle);
 
@@ -266,6 +282,9 @@ RDSS_API const char *rdss_bundle_entry_not_before(const rdss_bundle *bundle, siz
 RDSS_API const char *rdss_bundle_entry_not_after(const rdss_bundle *bundle, size_t index);
 /* The AWS region the subject CN names ("us-east-1"), or NULL when none. */
 RDSS_API const char *rdss_bundle_entry_region(const rdss_bundle *bundle, size_t index);
+/* What the subject CN says between "Amazon RDS" and the region: "Beta" or
+ * "Preview" for the roots of those RDS stages; NULL for a production root. */
+RDSS_API const char *rdss_bundle_entry_stage(const rdss_bundle *bundle, size_t index);
 /* The key, such as "RSA2048", "RSA4096", "ECC384"; NULL if it did not parse. */
 RDSS_API const char *rdss_bundle_entry_key_type(const rdss_bundle *bundle, size_t index);
 /* not_after as seconds since the Unix epoch; 0 when unavailable. */

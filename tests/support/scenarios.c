@@ -45,7 +45,7 @@ void scenario_rotations(void (*serve)(const tc_cert *leaf, const tc_cert *chain_
     tc_cert outsider = tc_make("Amazon RDS us-east-1 Root CA RSA4096 G1", 1, -1, 3650, NULL);
     char *extra_pem = tc_pem((tc_cert[]){root_a, root_b}, 2);
     char *extra = tc_write(dir, "extra.pem", extra_pem, strlen(extra_pem), 0644);
-    rdss_config *cfg = rdss_config_new(); /* the embedded bundle, 87 roots, plus the two */
+    rdss_config *cfg = rdss_config_new(); /* the embedded bundle, 108 roots, plus the two */
     assert_int_equal(rdss_config_add_extra_ca_file(cfg, extra, NULL), RDSS_OK);
     tc_cert leaf_a = tc_make_server(RDS_NAME, SANS, -1, 30, &sub);
     tc_cert leaf_b = tc_make_server(RDS_NAME, SANS, -1, 30, &root_b);
