@@ -50,3 +50,18 @@ int rdss__endpoint_is_proxy(const char *name)
 {
     return rdss__is_rds_name(name) && strcasestr(name, ".proxy-") != NULL;
 }
+
+static const rdss_partition partitions[] = {
+    {"us-gov-", "AWS GovCloud (US)",
+     "https://truststore.pki.us-gov-west-1.rds.amazonaws.com/global/global-bundle.pem"},
+    {"cn-", "the AWS China Regions",
+     "https://rds-truststore.s3.cn-north-1.amazonaws.com.cn/global/global-bundle.pem"},
+};
+
+const rdss_partition *rdss__region_partition(const char *region)
+{
+    for (size_t i = 0; region != NULL && i < sizeof(partitions) / sizeof(partitions[0]); i++)
+        if (strncmp(region, partitions[i].region_prefix, strlen(partitions[i].region_prefix)) == 0)
+            return &partitions[i];
+    return NULL;
+}

@@ -16,4 +16,16 @@ int rdss__endpoint_region(const char *name, char out[RDSS_REGION_MAX]);
 /* Whether an RDS name is an RDS Proxy endpoint (".proxy-" in it). */
 int rdss__endpoint_is_proxy(const char *name);
 
+/* An AWS partition whose RDS certificates chain to a bundle of its own,
+ * which the global bundle does not include: AWS GovCloud (US), China. */
+typedef struct rdss_partition {
+    const char *region_prefix; /* "us-gov-", "cn-" */
+    const char *name;          /* "AWS GovCloud (US)" */
+    const char *bundle_url;    /* where AWS publishes that partition's bundle */
+} rdss_partition;
+
+/* The partition `region` belongs to, or NULL for the commercial regions the
+ * global bundle serves. */
+const rdss_partition *rdss__region_partition(const char *region);
+
 #endif

@@ -8,6 +8,7 @@
 #include <openssl/x509v3.h>
 
 #include "certinfo.h"
+#include "edition.h"
 #include "endpoint.h"
 #include "error.h"
 
@@ -87,8 +88,15 @@ static void covered_names(X509 *cert, char *out, size_t size)
     }
 }
 
-/* Why the bundle cannot verify an RDS endpoint, when the name says so: no
- * root for its region, or a Proxy endpoint without the Amazon roots. */
+/* How to name a bundle file to the library, for the messages below. */
+#define RDSS_HOW_TO_TRUST_A_FILE                                                          \
+    "rdss_config_set_bundle_file(), the environment variable RDSSECURE_CA_BUNDLE=FILE or " \
+    "the CLI option --bundle FILE; no rebuild needed"
+
+/* Why the bundle cannot verify an RDS endpoint, when the name says so: a
+ * GovCloud or China endpoint (bundles of their own), a region the bundle has
+ * no root for (a region newer than the embedded edition, or a user's bundle
+ * older than it), or a Proxy endpoint without the Amazon roots. */
 static void explain_missing_roots(rdss_error *e, const rdss_trust *trust, const char *name)
 {
     char region[RDSS_REGION_MAX];
@@ -99,13 +107,43 @@ static void explain_missing_roots(rdss_error *e, const rdss_trust *trust, const 
                    "(Amazon Root CA 1-4, Starfield Services G2), not to the RDS bundle; trust them "
                    "as well (rdss_config_add_extra_ca_file, --extra-ca; `rdssecure bundle list "
                    "--proxy` shows the embedded copies)", name);
-    } else if (rdss__endpoint_region(name, region) && !rdss__trust_covers_region(trust, region)) {
-        rdss__error_append_message(
-            e, ". The bundle (%s) has no root for %s, the region %s is in: update it "
-               "(certs/update and rebuild, or download the official global bundle and name it with "
-               "RDSSECURE_CA_BUNDLE, rdss_config_set_bundle_file or --bundle)",
-            rdss__trust_label(trust), region, name);
+        return;
     }
+    if (!rdss__endpoint_region(name, region) || rdss__trust_covers_region(trust, region))
+        return;
+    const rdss_partition *partition = rdss__region_partition(region);
+    const char *label = rdss__trust_label(trust);
+    if (partition != NULL) {
+        rdss__error_append_message(
+            e, ". %s is in %s (region %s): its certificates chain to the RDS bundle of %s, which "
+               "the bundle in use (%s) does not hold; download %s and trust it with "
+               RDSS_HOW_TO_TRUST_A_FILE, name, partition->name, region, partition->name, label,
+            partition->bundle_url);
+        return;
+    }
+    rdss_trust *embedded = NULL;
+    int embedded_covers = rdss__trust_embedded(&embedded, NULL) == RDSS_OK &&
+                          rdss__trust_covers_region(embedded, region);
+    rdss__trust_unref(embedded);
+    if (embedded_covers)
+        rdss__error_append_message(
+            e, ". The bundle (%s) has no root for %s, the region of %s, though the embedded RDS "
+               "global bundle (edition %s) has: trust the embedded bundle "
+               "(rdss_config_use_embedded_bundle(), or no RDSSECURE_CA_BUNDLE or --bundle) or a "
+               "current official global bundle (%s)",
+            label, region, name, rdss__embedded_edition_date, RDSS_GLOBAL_BUNDLE_URL);
+    else if (strcmp(label, "embedded") == 0)
+        rdss__error_append_message(
+            e, ". The embedded RDS global bundle (edition %s) has no root for %s, the region of "
+               "%s: it does not know that region, which is newer than the edition; download the "
+               "current official global bundle (%s) and trust it with " RDSS_HOW_TO_TRUST_A_FILE,
+            rdss__embedded_edition_date, region, name, RDSS_GLOBAL_BUNDLE_URL);
+    else
+        rdss__error_append_message(
+            e, ". The bundle (%s) has no root for %s, the region of %s, and the embedded RDS "
+               "global bundle (edition %s) does not know that region either: download the "
+               "current official global bundle (%s) and trust it with " RDSS_HOW_TO_TRUST_A_FILE,
+            label, region, name, rdss__embedded_edition_date, RDSS_GLOBAL_BUNDLE_URL);
 }
 
 /* The certificate's own RDS name, to suggest as verify-name; NULL if none. */

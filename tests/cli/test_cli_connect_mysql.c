@@ -101,6 +101,29 @@ static void each_broken_case_has_its_name_and_exit_status(void **state)
     closed_port_release(&closed);
 }
 
+/* The embedded bundle and an endpoint it cannot cover: cert_verify, and the
+ * message says which bundle to trust and how. */
+static void endpoints_outside_the_global_bundle_say_what_to_trust(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *name, *says;
+    } cases[] = {
+        {"db.abc123xyz.us-gov-east-1.rds.amazonaws.com", "is in AWS GovCloud (US) (region us-gov-east-1)"},
+        {"db.abc123xyz.cn-northwest-1.rds.amazonaws.com.cn", "is in the AWS China Regions (region cn-northwest-1)"},
+        {"db.abc123xyz.xx-newregion-7.rds.amazonaws.com", "does not know that region"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char options[256];
+        snprintf(options, sizeof(options), "--verify-name %s --timeout-ms 5000", cases[i].name);
+        cJSON *json = connect_json(uri("127.0.0.1", NULL, NULL, NULL), options, RDSS_ERR_CERT_VERIFY);
+        const char *message = cli_string_field(json, "message");
+        if (strstr(message, cases[i].says) == NULL || strstr(message, "--bundle FILE") == NULL)
+            fail_msg("%s: %s", cases[i].name, message);
+        cJSON_Delete(json);
+    }
+}
+
 static void a_blackhole_is_a_timeout(void **state)
 {
     (void)state;
@@ -143,6 +166,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_good_server_reports_every_contract_field),
         cmocka_unit_test(each_broken_case_has_its_name_and_exit_status),
+        cmocka_unit_test(endpoints_outside_the_global_bundle_say_what_to_trust),
         cmocka_unit_test(a_blackhole_is_a_timeout),
         cmocka_unit_test(probe_reports_the_chain),
         cmocka_unit_test(audit_reports_what_the_server_enforces),

