@@ -30,10 +30,57 @@ static void bundle_verify_accepts_the_embedded_bundle(void **state)
     assert_int_equal(r.status, 0);
     cJSON *json = parse_one_object(r.out);
     assert_string_equal(string_field(json, "error"), "ok");
-    assert_true(cJSON_GetObjectItem(json, "count")->valueint >= 87);
+    assert_int_equal(cJSON_GetObjectItem(json, "count")->valueint, 108);
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(json, "bad")), 0);
     cJSON_Delete(json);
     free(r.out);
+}
+
+/* verify reads the active bundle, as regions and expiry do: the one
+ * RDSSECURE_CA_BUNDLE names when set. */
+static void bundle_verify_reads_the_bundle_the_environment_names(void **state)
+{
+    (void)state;
+    char *dir = tc_tmpdir();
+    tc_cert good = tc_make("Amazon RDS us-east-1 Root CA RSA2048 G1", 1, -1, 365, NULL);
+    tc_cert expired = tc_make("Old Root", 1, -500, -1, NULL);
+    char *pem = tc_pem((tc_cert[]){good, expired}, 2);
+    char *path = tc_write(dir, "active.pem", pem, strlen(pem), 0644);
+    setenv("RDSSECURE_CA_BUNDLE", path, 1);
+    run_result r = run("bundle verify --json");
+    assert_int_equal(r.status, 10 + RDSS_ERR_BUNDLE);
+    cJSON *json = parse_one_object(r.out);
+    assert_string_equal(string_field(json, "source"), path);
+    assert_int_equal(cJSON_GetObjectItem(json, "count")->valueint, 2);
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(json, "edition"))); /* no official edition */
+    cJSON_Delete(json);
+    free(r.out);
+    r = run("bundle verify");
+    assert_int_equal(r.status, 10 + RDSS_ERR_BUNDLE);
+    assert_non_null(strstr(r.out, path));
+    assert_non_null(strstr(r.out, "Old Root: expired"));
+    assert_non_null(strstr(r.out, "not a known edition"));
+    free(r.out);
+    /* an explicit FILE or --proxy still wins over the environment */
+    r = run("bundle verify --proxy --json");
+    assert_int_equal(r.status, 0);
+    json = parse_one_object(r.out);
+    assert_string_equal(string_field(json, "source"), "embedded-proxy");
+    cJSON_Delete(json);
+    free(r.out);
+    /* list shows the embedded bundle without FILE, whatever the environment says */
+    r = run("bundle list --json");
+    assert_int_equal(r.status, 0);
+    json = parse_one_object(r.out);
+    assert_string_equal(string_field(json, "source"), "embedded");
+    cJSON_Delete(json);
+    free(r.out);
+    unsetenv("RDSSECURE_CA_BUNDLE");
+    free(path);
+    free(pem);
+    tc_cert_free(&good);
+    tc_cert_free(&expired);
+    tc_rmdir_all(dir);
 }
 
 static void bundle_list_shows_every_regional_root(void **state)
@@ -43,7 +90,14 @@ static void bundle_list_shows_every_regional_root(void **state)
     assert_int_equal(r.status, 0);
     cJSON *json = parse_one_object(r.out);
     cJSON *certs = cJSON_GetObjectItem(json, "certificates");
-    assert_true(cJSON_GetArraySize(certs) >= 87);
+    assert_int_equal(cJSON_GetArraySize(certs), 108);
+    /* the edition embedded, named and hashed */
+    assert_string_equal(string_field(json, "edition"), rdss_embedded_edition());
+    assert_string_equal(string_field(json, "sha256"), rdss_embedded_edition_sha256());
+    cJSON *embedded = cJSON_GetObjectItem(json, "embedded_edition");
+    assert_string_equal(string_field(embedded, "date"), "2026-09");
+    assert_string_equal(string_field(embedded, "sha256"),
+                        "e5bb2084ccf45087bda1c9bffdea0eb15ee67f0b91646106e466714f9de3c7e3");
     assert_int_equal(cJSON_GetArraySize(certs), cJSON_GetObjectItem(json, "count")->valueint);
     const cJSON *entry;
     cJSON_ArrayForEach(entry, certs)
@@ -138,6 +192,8 @@ static void bundle_expiry_fails_within_the_horizon_only(void **state)
     tc_rmdir_all(dir);
 }
 
+/* 34 commercial regions and the Beta and Preview stages: 36 names with one
+ * root of each RDS key type. */
 static void bundle_regions_of_the_embedded_bundle(void **state)
 {
     (void)state;
@@ -145,17 +201,38 @@ static void bundle_regions_of_the_embedded_bundle(void **state)
     assert_int_equal(r.status, 0);
     cJSON *json = parse_one_object(r.out);
     assert_string_equal(string_field(json, "source"), "embedded");
-    assert_true(cJSON_GetObjectItem(json, "region_count")->valueint >= 27);
+    assert_string_equal(string_field(json, "edition"), "2026-09");
+    assert_string_equal(string_field(cJSON_GetObjectItem(json, "embedded_edition"), "sha256"),
+                        "e5bb2084ccf45087bda1c9bffdea0eb15ee67f0b91646106e466714f9de3c7e3");
+    cJSON *regions = cJSON_GetObjectItem(json, "regions");
+    assert_int_equal(cJSON_GetObjectItem(json, "region_count")->valueint, 36);
+    assert_int_equal(cJSON_GetArraySize(regions), 36);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(json, "without_region")), 0);
+    static const char *const newer[] = {"ap-east-2", "ap-southeast-5", "ap-southeast-6",
+                                        "ap-southeast-7", "ca-west-1", "il-central-1",
+                                        "mx-central-1", "us-east-1 (Beta)", "us-east-2 (Preview)"};
+    size_t found = 0, stages = 0;
     const cJSON *entry;
-    int us_east_1 = 0;
-    cJSON_ArrayForEach(entry, cJSON_GetObjectItem(json, "regions")) {
-        if (strcmp(string_field(entry, "region"), "us-east-1") != 0)
-            continue;
-        us_east_1 = 1; /* all three RDS key types */
-        assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(entry, "key_types")), 3);
+    cJSON_ArrayForEach(entry, regions) {
+        assert_int_equal(cJSON_GetObjectItem(entry, "roots")->valueint, 3);
+        cJSON *types = cJSON_GetObjectItem(entry, "key_types");
+        assert_int_equal(cJSON_GetArraySize(types), 3);
+        assert_string_equal(cJSON_GetArrayItem(types, 0)->valuestring, "RSA2048");
+        assert_string_equal(cJSON_GetArrayItem(types, 1)->valuestring, "RSA4096");
+        assert_string_equal(cJSON_GetArrayItem(types, 2)->valuestring, "ECC384");
+        stages += !cJSON_IsNull(cJSON_GetObjectItem(entry, "stage"));
+        for (size_t i = 0; i < sizeof(newer) / sizeof(newer[0]); i++)
+            found += strcmp(string_field(entry, "name"), newer[i]) == 0;
     }
-    assert_true(us_east_1);
+    assert_int_equal(found, sizeof(newer) / sizeof(newer[0]));
+    assert_int_equal(stages, 2);
     cJSON_Delete(json);
+    free(r.out);
+    r = run("bundle regions");
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "edition 2026-09 of the official RDS global bundle"));
+    assert_non_null(strstr(r.out, "\n36 regions\n"));
+    assert_non_null(strstr(r.out, "  mx-central-1           3 roots: RSA2048 RSA4096 ECC384\n"));
     free(r.out);
     r = run("bundle expiry --json");
     assert_int_equal(r.status, 2); /* --within is required */
@@ -213,7 +290,16 @@ static void version_prints_the_library_version(void **state)
     assert_int_equal(r.status, 0);
     cJSON *json = parse_one_object(r.out);
     assert_string_equal(string_field(json, "version"), rdss_version());
+    cJSON *embedded = cJSON_GetObjectItem(json, "embedded_edition");
+    assert_string_equal(string_field(embedded, "date"), "2026-09");
+    assert_string_equal(string_field(embedded, "sha256"),
+                        "e5bb2084ccf45087bda1c9bffdea0eb15ee67f0b91646106e466714f9de3c7e3");
     cJSON_Delete(json);
+    free(r.out);
+    r = run("version");
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "edition 2026-09, SHA-256 "
+                                  "e5bb2084ccf45087bda1c9bffdea0eb15ee67f0b91646106e466714f9de3c7e3\n"));
     free(r.out);
 }
 
@@ -221,6 +307,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(bundle_verify_accepts_the_embedded_bundle),
+        cmocka_unit_test(bundle_verify_reads_the_bundle_the_environment_names),
         cmocka_unit_test(bundle_list_shows_every_regional_root),
         cmocka_unit_test(bundle_verify_names_each_bad_entry_and_fails),
         cmocka_unit_test(bundle_expiry_fails_within_the_horizon_only),

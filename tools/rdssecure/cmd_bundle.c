@@ -17,6 +17,7 @@ static cJSON *entry_json(const rdss_bundle *bundle, size_t i)
     cli_json_add_string(entry, "not_before", rdss_bundle_entry_not_before(bundle, i));
     cli_json_add_string(entry, "not_after", rdss_bundle_entry_not_after(bundle, i));
     cli_json_add_string(entry, "region", rdss_bundle_entry_region(bundle, i));
+    cli_json_add_string(entry, "stage", rdss_bundle_entry_stage(bundle, i));
     cli_json_add_string(entry, "key_type", rdss_bundle_entry_key_type(bundle, i));
     cli_json_add_string(entry, "problem", rdss_bundle_entry_problem(bundle, i));
     return entry;
@@ -27,13 +28,41 @@ static const char *or_dash(const char *text)
     return text != NULL ? text : "-";
 }
 
+/* What every bundle subcommand says about the source it read: its SHA-256,
+ * which official edition it is, and the edition the library embeds. */
+static void add_source_json(cJSON *out, const rdss_bundle *bundle)
+{
+    cJSON_AddStringToObject(out, "source", rdss_bundle_source(bundle));
+    cli_json_add_string(out, "sha256", rdss_bundle_sha256(bundle));
+    cli_json_add_string(out, "edition", rdss_bundle_edition(bundle));
+    cJSON *embedded = cJSON_AddObjectToObject(out, "embedded_edition");
+    cJSON_AddStringToObject(embedded, "date", rdss_embedded_edition());
+    cJSON_AddStringToObject(embedded, "sha256", rdss_embedded_edition_sha256());
+}
+
+static void print_source(const rdss_bundle *bundle)
+{
+    const char *edition = rdss_bundle_edition(bundle);
+    printf("%s: SHA-256 %s\n", rdss_bundle_source(bundle), or_dash(rdss_bundle_sha256(bundle)));
+    if (edition != NULL)
+        printf("edition %s of the official RDS global bundle", edition);
+    else if (strcmp(rdss_bundle_source(bundle), "embedded-proxy") == 0)
+        printf("the roots RDS Proxy endpoints chain to, not part of the RDS global bundle");
+    else
+        printf("not a known edition of the official RDS global bundle");
+    if (edition == NULL || strcmp(edition, rdss_embedded_edition()) != 0)
+        printf("; the library embeds edition %s (SHA-256 %s)", rdss_embedded_edition(),
+               rdss_embedded_edition_sha256());
+    printf("\n");
+}
+
 static int list(const rdss_bundle *bundle, const cli_options *opts)
 {
     size_t count = rdss_bundle_count(bundle);
     if (opts->json) {
         cJSON *out = cJSON_CreateObject();
         cJSON_AddStringToObject(out, "error", rdss_error_name(RDSS_OK));
-        cJSON_AddStringToObject(out, "source", rdss_bundle_source(bundle));
+        add_source_json(out, bundle);
         cJSON_AddNumberToObject(out, "count", (double)count);
         cJSON *entries = cJSON_AddArrayToObject(out, "certificates");
         for (size_t i = 0; i < count; i++)
@@ -41,7 +70,8 @@ static int list(const rdss_bundle *bundle, const cli_options *opts)
         cli_print_json(out);
         return 0;
     }
-    printf("%s: %zu certificates\n", rdss_bundle_source(bundle), count);
+    print_source(bundle);
+    printf("%zu certificates\n", count);
     for (size_t i = 0; i < count; i++) {
         const char *problem = rdss_bundle_entry_problem(bundle, i);
         printf("%3zu  %-50s  %s  %s  %-14s%s%s\n", i + 1,
@@ -60,6 +90,8 @@ static int verify(const rdss_bundle *bundle, const cli_options *opts)
     size_t bad = 0;
     cJSON *out = cJSON_CreateObject();
     cJSON *bad_entries = cJSON_CreateArray();
+    if (!opts->json)
+        print_source(bundle);
     for (size_t i = 0; i < count; i++) {
         const char *problem = rdss_bundle_entry_problem(bundle, i);
         if (problem == NULL)
@@ -81,7 +113,7 @@ static int verify(const rdss_bundle *bundle, const cli_options *opts)
     if (opts->json) {
         cJSON_AddStringToObject(out, "error", rdss_error_name(code));
         cJSON_AddStringToObject(out, "message", message);
-        cJSON_AddStringToObject(out, "source", rdss_bundle_source(bundle));
+        add_source_json(out, bundle);
         cJSON_AddNumberToObject(out, "count", (double)count);
         cJSON_AddNumberToObject(out, "good", (double)(count - bad));
         cJSON_AddItemToObject(out, "bad", bad_entries);
@@ -94,50 +126,103 @@ static int verify(const rdss_bundle *bundle, const cli_options *opts)
     return cli_exit_status(code);
 }
 
-static int by_name(const void *a, const void *b)
+/* "us-east-1", or "us-east-1 (Beta)" for the roots of an RDS stage; NULL
+ * when the entry names no region. */
+static int region_name(const rdss_bundle *bundle, size_t i, char *out, size_t size)
 {
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
+    const char *region = rdss_bundle_entry_region(bundle, i);
+    const char *stage = rdss_bundle_entry_stage(bundle, i);
+    if (region == NULL)
+        return 0;
+    if (stage != NULL)
+        snprintf(out, size, "%s (%s)", region, stage);
+    else
+        snprintf(out, size, "%s", region);
+    return 1;
 }
 
-/* [{"region", "key_types"}] sorted by region, key types in RDS's order. */
+static int by_region_name(const void *a, const void *b)
+{
+    const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
+    return strcmp(cJSON_GetObjectItem(x, "name")->valuestring,
+                  cJSON_GetObjectItem(y, "name")->valuestring);
+}
+
+/* RDS's order: RSA2048, RSA4096, ECC384, then anything else. */
+static int key_type_rank(const char *type)
+{
+    static const char *const order[] = {"RSA2048", "RSA4096", "ECC384"};
+    for (int i = 0; i < 3; i++)
+        if (strcmp(type, order[i]) == 0)
+            return i;
+    return 3;
+}
+
+/* A copy of `types` in RDS's order. */
+static cJSON *in_rds_order(const cJSON *types)
+{
+    cJSON *ordered = cJSON_CreateArray();
+    const cJSON *item;
+    for (int rank = 0; rank <= 3; rank++)
+        cJSON_ArrayForEach(item, types) {
+            if (key_type_rank(item->valuestring) == rank)
+                cJSON_AddItemToArray(ordered, cJSON_CreateString(item->valuestring));
+        }
+    return ordered;
+}
+
+/* The row of `table` for entry i's region and stage, created on first sight. */
+static cJSON *region_row(cJSON *table, const rdss_bundle *bundle, size_t i, const char *name)
+{
+    cJSON *row;
+    cJSON_ArrayForEach(row, table) {
+        if (strcmp(cJSON_GetObjectItem(row, "name")->valuestring, name) == 0)
+            return row;
+    }
+    row = cJSON_CreateObject();
+    cJSON_AddStringToObject(row, "name", name);
+    cJSON_AddStringToObject(row, "region", rdss_bundle_entry_region(bundle, i));
+    cli_json_add_string(row, "stage", rdss_bundle_entry_stage(bundle, i));
+    cJSON_AddNumberToObject(row, "roots", 0);
+    cJSON_AddArrayToObject(row, "key_types");
+    cJSON_AddItemToArray(table, row);
+    return row;
+}
+
+/* [{"name", "region", "stage", "roots", "key_types"}] sorted by name, one row
+ * per region and stage (the Beta and Preview roots name a region too); the
+ * entries without a region go to `without`. */
 static cJSON *region_table(const rdss_bundle *bundle, cJSON *without)
 {
-    static const char *const key_order[] = {"RSA2048", "RSA4096", "ECC384"};
-    size_t count = rdss_bundle_count(bundle), names = 0;
-    const char **regions = calloc(count + 1, sizeof(char *));
-    for (size_t i = 0; regions != NULL && i < count; i++) {
-        const char *region = rdss_bundle_entry_region(bundle, i);
-        int seen = region == NULL;
-        for (size_t j = 0; j < names && !seen; j++)
-            seen = strcmp(regions[j], region) == 0;
-        if (!seen)
-            regions[names++] = region;
-        if (region == NULL)
-            cJSON_AddItemToArray(without, cJSON_CreateString(or_dash(rdss_bundle_entry_subject_cn(bundle, i))));
-    }
-    if (regions != NULL)
-        qsort(regions, names, sizeof(char *), by_name);
     cJSON *table = cJSON_CreateArray();
-    for (size_t j = 0; j < names; j++) {
-        cJSON *entry = cJSON_CreateObject();
-        cJSON_AddStringToObject(entry, "region", regions[j]);
-        cJSON *types = cJSON_AddArrayToObject(entry, "key_types");
-        for (size_t k = 0; k < sizeof(key_order) / sizeof(key_order[0]); k++) {
-            int has = 0;
-            for (size_t i = 0; i < count && !has; i++)
-                has = rdss_bundle_entry_region(bundle, i) != NULL &&
-                      strcmp(rdss_bundle_entry_region(bundle, i), regions[j]) == 0 &&
-                      strcmp(or_dash(rdss_bundle_entry_key_type(bundle, i)), key_order[k]) == 0;
-            if (has)
-                cJSON_AddItemToArray(types, cJSON_CreateString(key_order[k]));
+    for (size_t i = 0; i < rdss_bundle_count(bundle); i++) {
+        char name[64];
+        if (!region_name(bundle, i, name, sizeof(name))) {
+            cJSON_AddItemToArray(without, cJSON_CreateString(or_dash(rdss_bundle_entry_subject_cn(bundle, i))));
+            continue;
         }
-        cJSON_AddItemToArray(table, entry);
+        cJSON *row = region_row(table, bundle, i, name);
+        cJSON *roots = cJSON_GetObjectItem(row, "roots");
+        cJSON_SetNumberValue(roots, roots->valuedouble + 1);
+        cJSON *types = cJSON_GetObjectItem(row, "key_types");
+        cJSON_AddItemToArray(types, cJSON_CreateString(or_dash(rdss_bundle_entry_key_type(bundle, i))));
+        cJSON_ReplaceItemInObject(row, "key_types", in_rds_order(types));
     }
-    free(regions);
+    /* sorted by name: detach the rows, sort, reattach */
+    int rows = cJSON_GetArraySize(table);
+    cJSON **sorted = calloc((size_t)rows + 1, sizeof(cJSON *));
+    for (int j = 0; sorted != NULL && j < rows; j++)
+        sorted[j] = cJSON_DetachItemFromArray(table, 0);
+    if (sorted != NULL) {
+        qsort(sorted, (size_t)rows, sizeof(cJSON *), by_region_name);
+        for (int j = 0; j < rows; j++)
+            cJSON_AddItemToArray(table, sorted[j]);
+    }
+    free(sorted);
     return table;
 }
 
-/* Which key types each region has a root of. */
+/* Which regions (and RDS stages) the bundle has roots for, of which types. */
 static int regions(const rdss_bundle *bundle, const cli_options *opts)
 {
     cJSON *without = cJSON_CreateArray();
@@ -145,21 +230,23 @@ static int regions(const rdss_bundle *bundle, const cli_options *opts)
     if (opts->json) {
         cJSON *out = cJSON_CreateObject();
         cJSON_AddStringToObject(out, "error", rdss_error_name(RDSS_OK));
-        cJSON_AddStringToObject(out, "source", rdss_bundle_source(bundle));
+        add_source_json(out, bundle);
         cJSON_AddNumberToObject(out, "region_count", cJSON_GetArraySize(table));
         cJSON_AddItemToObject(out, "regions", table);
         cJSON_AddItemToObject(out, "without_region", without);
         cli_print_json(out);
         return 0;
     }
-    printf("%s: %d regions\n", rdss_bundle_source(bundle), cJSON_GetArraySize(table));
-    const cJSON *entry, *item;
-    cJSON_ArrayForEach(entry, table) {
-        printf("  %-16s", cJSON_GetObjectItem(entry, "region")->valuestring);
-        cJSON_ArrayForEach(item, cJSON_GetObjectItem(entry, "key_types")) printf(" %s", item->valuestring);
+    print_source(bundle);
+    printf("%d regions\n", cJSON_GetArraySize(table));
+    const cJSON *row, *item;
+    cJSON_ArrayForEach(row, table) {
+        printf("  %-22s %d roots:", cJSON_GetObjectItem(row, "name")->valuestring,
+               cJSON_GetObjectItem(row, "roots")->valueint);
+        cJSON_ArrayForEach(item, cJSON_GetObjectItem(row, "key_types")) printf(" %s", item->valuestring);
         printf("\n");
     }
-    cJSON_ArrayForEach(item, without) printf("  (no region)      %s\n", item->valuestring);
+    cJSON_ArrayForEach(item, without) printf("  (no region)            %s\n", item->valuestring);
     cJSON_Delete(table);
     cJSON_Delete(without);
     return 0;
@@ -171,6 +258,8 @@ static int expiry(const rdss_bundle *bundle, long days, const cli_options *opts)
     size_t count = rdss_bundle_count(bundle);
     int64_t limit = (int64_t)time(NULL) + (int64_t)days * 86400;
     cJSON *expiring = cJSON_CreateArray();
+    if (!opts->json)
+        print_source(bundle);
     for (size_t i = 0; i < count; i++) {
         if (rdss_bundle_entry_not_after_unix(bundle, i) >= limit)
             continue;
@@ -193,7 +282,7 @@ static int expiry(const rdss_bundle *bundle, long days, const cli_options *opts)
         cJSON *out = cJSON_CreateObject();
         cJSON_AddStringToObject(out, "error", rdss_error_name(code));
         cJSON_AddStringToObject(out, "message", message);
-        cJSON_AddStringToObject(out, "source", rdss_bundle_source(bundle));
+        add_source_json(out, bundle);
         cJSON_AddNumberToObject(out, "within_days", (double)days);
         cJSON_AddItemToObject(out, "expiring", expiring);
         cli_print_json(out);
@@ -260,13 +349,13 @@ int cmd_bundle(int argc, char **argv, const cli_options *opts)
     int status = parse(argc, argv, &args, opts);
     if (status != 0)
         return status;
-    /* list and verify inspect the embedded set unless given FILE (the
-     * contract); regions and expiry look at the active bundle, which
+    /* list inspects the embedded set unless given FILE; verify, regions and
+     * expiry look at the active bundle, the one connects use, which
      * RDSSECURE_CA_BUNDLE may name. */
     const char *env = getenv("RDSSECURE_CA_BUNDLE");
     if (args.action == NULL) /* parse() set it when it returned 0 */
         return CLI_EXIT_USAGE;
-    int active = strcmp(args.action, "regions") == 0 || strcmp(args.action, "expiry") == 0;
+    int active = strcmp(args.action, "list") != 0;
     if (args.file == NULL && active && !args.proxy && env != NULL && env[0] != '\0')
         args.file = env;
     rdss_bundle *bundle = NULL;

@@ -9,7 +9,8 @@ static void print_help(void)
     printf("Usage: rdssecure COMMAND [ARGS] [--json]\n"
            "\n"
            "Commands:\n"
-           "  version                      print the library version\n"
+           "  version                      print the library version and the edition of the\n"
+           "                               RDS global bundle it embeds\n"
            "  connect pg TARGET [options]  connect over verified TLS (TARGET: a libpq conninfo\n"
            "                               string or postgresql:// URI) and report it\n"
            "  connect mysql URI [options]  the same for MySQL/MariaDB (URI:\n"
@@ -28,16 +29,17 @@ static void print_help(void)
            "                               (\"enforced\": yes, no or unknown) and its view of\n"
            "                               the session's TLS\n"
            "  bundle list [FILE] [--proxy] list the certificates of the embedded RDS bundle\n"
-           "                               (--proxy: the embedded RDS Proxy roots), or of FILE\n"
+           "                               (--proxy: the embedded RDS Proxy roots), or of FILE,\n"
+           "                               with its SHA-256 and the official edition it is\n"
            "  bundle regions [FILE]        the regions the active bundle (FILE, --bundle FILE,\n"
            "                               RDSSECURE_CA_BUNDLE or the embedded one) has roots\n"
-           "                               for, per key type\n"
+           "                               for: how many, of which key types\n"
            "  bundle expiry --within DAYS [FILE]\n"
            "                               exits non-zero naming each certificate of the active\n"
            "                               bundle that expires within DAYS\n"
            "  bundle verify [FILE] [--proxy]\n"
-           "                               check every certificate is a valid CA root;\n"
-           "                               exits non-zero naming each bad one\n"
+           "                               check every certificate of the active bundle is a\n"
+           "                               valid CA root; exits non-zero naming each bad one\n"
            "\n"
            "Options:\n"
            "  --json        print exactly one JSON object on stdout\n"
@@ -64,9 +66,14 @@ static int cmd_version(const cli_options *opts)
         cJSON_AddStringToObject(out, "error", rdss_error_name(RDSS_OK));
         cJSON_AddStringToObject(out, "version", rdss_version());
         cJSON_AddStringToObject(out, "header_version", header);
+        cJSON *bundle = cJSON_AddObjectToObject(out, "embedded_edition");
+        cJSON_AddStringToObject(bundle, "date", rdss_embedded_edition());
+        cJSON_AddStringToObject(bundle, "sha256", rdss_embedded_edition_sha256());
         cli_print_json(out);
     } else {
         printf("rdssecure %s\n", rdss_version());
+        printf("embedded RDS global bundle: edition %s, SHA-256 %s\n", rdss_embedded_edition(),
+               rdss_embedded_edition_sha256());
     }
     return 0;
 }
