@@ -35,6 +35,15 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout /dev/null -subj "/CN=Amazon RD
   -addext "basicConstraints=critical,CA:FALSE" -days 30 -out "$work/leaf.pem" 2>/dev/null
 cat "$work/leaf.pem" "$work/rds-global-roots.pem" > "$work/with-leaf.pem"
 expect_refusal "a leaf certificate" "$work/with-leaf.pem" "is not a CA certificate"
+# a root whose own signature is broken (openssl verify accepts it as a
+# trusted certificate unless told to check self-signatures)
+openssl req -x509 -newkey rsa:2048 -nodes -keyout /dev/null -subj "/CN=Amazon RDS us-east-1 Root CA RSA2048 G1" \
+  -addext "basicConstraints=critical,CA:TRUE" -days 30 -outform DER -out "$work/forged.der" 2>/dev/null
+size=$(stat -c %s "$work/forged.der")
+printf '\xff' | dd of="$work/forged.der" bs=1 seek=$((size - 5)) conv=notrunc 2>/dev/null
+openssl x509 -inform DER -in "$work/forged.der" -out "$work/forged.pem"
+cat "$work/forged.pem" "$work/rds-global-roots.pem" > "$work/with-forged.pem"
+expect_refusal "a root with a broken self-signature" "$work/with-forged.pem" "is not a valid self-signed root"
 # a certificate of neither set
 openssl req -x509 -newkey rsa:2048 -nodes -keyout /dev/null -subj "/CN=Evil Root CA" \
   -addext "basicConstraints=critical,CA:TRUE" -days 30 -out "$work/evil.pem" 2>/dev/null
