@@ -50,11 +50,38 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout /dev/null -subj "/CN=Evil Root
 cat "$work/evil.pem" "$work/rds-global-roots.pem" > "$work/with-evil.pem"
 expect_refusal "a foreign root" "$work/with-evil.pem" "neither an RDS regional root"
 
+# Names and flags an attacker can plant in other attributes: a common name
+# inside an OU, two common names, "CA:TRUE" as an OU of a CA:FALSE certificate
+ca_ext="basicConstraints=critical,CA:TRUE"
+make_root() { # file subject extension
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout /dev/null -subj "$2" -addext "$3" -days 30 -out "$1" 2>/dev/null
+}
+make_root "$work/ou-cn.pem" "/OU=xCN = Amazon RDS us-east-1 Root CA RSA2048 G3/CN=Evil Corp Root" "$ca_ext"
+cat "$work/ou-cn.pem" "$work/rds-global-roots.pem" > "$work/with-ou-cn.pem"
+expect_refusal "a foreign root whose OU holds an RDS name" "$work/with-ou-cn.pem" "(Evil Corp Root) is neither" --edition 2099-01
+make_root "$work/two-cn.pem" "/CN=Evil Corp Root/CN=Amazon RDS us-east-1 Root CA RSA2048 G3" "$ca_ext"
+cat "$work/two-cn.pem" "$work/rds-global-roots.pem" > "$work/with-two-cn.pem"
+expect_refusal "a root with two common names" "$work/with-two-cn.pem" "does not have exactly one common name" --edition 2099-01
+make_root "$work/ou-ca.pem" "/OU=CA:TRUE/CN=Amazon RDS us-east-1 Root CA RSA2048 G4" "basicConstraints=critical,CA:FALSE"
+cat "$work/ou-ca.pem" "$work/rds-global-roots.pem" > "$work/with-ou-ca.pem"
+expect_refusal "a CA:FALSE certificate with CA:TRUE as its OU" "$work/with-ou-ca.pem" "is not a CA certificate" --edition 2099-01
+# The RDS Proxy roots are public web roots: only the committed ones, ever
+make_root "$work/fake-proxy.pem" "/CN=Amazon Root CA 1" "$ca_ext"
+cat "$work/rds-global-roots.pem" "$work/fake-proxy.pem" > "$work/with-fake-proxy.pem"
+expect_refusal "a forged RDS Proxy root" "$work/with-fake-proxy.pem" "named like an RDS Proxy root but is not the committed one"
+# An official date on other bytes
+make_root "$work/extra.pem" "/CN=Amazon RDS us-east-1 Root CA RSA2048 G2" "$ca_ext"
+cat "$work/rds-global-roots.pem" "$work/extra.pem" > "$work/with-extra.pem"
+expect_refusal "--edition naming a known edition" "$work/with-extra.pem" "names a known edition" --edition 2026-09
+expect_refusal "an unknown edition under --check" "$work/with-extra.pem" "not a known official edition" --check
+printf '\n\n' > "$work/blank.pem"
+expect_refusal "a file of blank lines" "$work/blank.pem" "truncated or not PEM"
+
 # Good input: the committed files themselves, rebuilt identically; the
 # global roots are the published edition, byte for byte, and named as such.
 cat "$work/rds-global-roots.pem" "$work/rds-proxy-roots.pem" > "$work/all.pem"
 out=$("$work/update" "$work/all.pem")
-grep -q "108 regional roots, 5 proxy roots" <<<"$out" || { echo "FAIL: good input: $out"; exit 1; }
+grep -q "108 regional roots, 5 RDS Proxy roots left out" <<<"$out" || { echo "FAIL: good input: $out"; exit 1; }
 [ "$(state)" = "$before" ] || { echo "FAIL: rebuild differs"; exit 1; }
 echo "ok: good input rebuilds the committed files identically"
 out=$("$work/update" --check "$work/rds-global-roots.pem")
@@ -79,8 +106,8 @@ echo "ok: an expired root is dropped and named"
 # unexpired roots is refused, --check included, and named root by root.
 awk '/BEGIN CERTIFICATE/ { n++ } n > 3 { print }' "$work/rds-global-roots.pem" > "$work/shrunk.pem"
 expect_refusal "an input that drops three roots" "$work/shrunk.pem" "would drop 3 embedded roots that have not expired"
-expect_refusal "an input that drops three roots (--check)" "$work/shrunk.pem" "would drop 3" --check
-out=$("$work/update" --check "$work/shrunk.pem" 2>&1 || true)
+out=$("$work/update" --check "$work/shrunk.pem" 2>&1) && { echo "FAIL: --check accepted a shrinking input"; exit 1; }
+grep -q "would drop 3" <<<"$out" || { echo "FAIL: --check does not say it would refuse: $out"; exit 1; }
 [ "$(grep -c '^missing from the input, not expired: Amazon RDS ' <<<"$out")" = 3 ] \
   || { echo "FAIL: the dropped roots are not named: $out"; exit 1; }
 grep -q "NOT a known official edition" <<<"$out" || { echo "FAIL: unknown edition not said: $out"; exit 1; }
