@@ -13,9 +13,18 @@ function(rdss_embedded_edition output)
     string(REGEX MATCH "^([a-z0-9-]+) (.*)$" _ "${line}")
     set("pin_${CMAKE_MATCH_1}" "${CMAKE_MATCH_2}")
   endforeach()
+  # Each value goes into C: its form is checked before anything is written.
+  set(form_edition "^[0-9][0-9][0-9][0-9]-[0-9][0-9]$")
+  set(form_edition-sha256 "^[0-9a-f]+$")
+  set(form_file-sha256 "^[0-9a-f]+$")
+  set(form_roots "^[1-9][0-9]*$")
   foreach(key edition edition-sha256 file-sha256 roots)
     if(NOT DEFINED "pin_${key}")
       message(FATAL_ERROR "certs/rds-global-roots.pins has no '${key}' line: rerun certs/update")
+    endif()
+    string(LENGTH "${pin_${key}}" length)
+    if(NOT "${pin_${key}}" MATCHES "${form_${key}}" OR (key MATCHES "sha256" AND NOT length EQUAL 64))
+      message(FATAL_ERROR "certs/rds-global-roots.pins: '${key}' is malformed: rerun certs/update")
     endif()
   endforeach()
   file(SHA256 "${certs}/rds-global-roots.pem" actual)
@@ -25,6 +34,13 @@ function(rdss_embedded_edition output)
   endif()
 
   file(STRINGS "${certs}/editions.txt" rows REGEX "^[0-9][0-9][0-9][0-9]-[0-9][0-9] [0-9a-f]+ [0-9]+$")
+  # The library reports the pinned edition by date: that date must be a known
+  # edition with exactly these bytes, or it would name other bytes official.
+  if(NOT "${pin_edition} ${pin_edition-sha256} ${pin_roots}" IN_LIST rows)
+    message(FATAL_ERROR "certs/rds-global-roots.pins names edition ${pin_edition} "
+                        "(SHA-256 ${pin_edition-sha256}, ${pin_roots} roots), which is not a line of "
+                        "certs/editions.txt: add it once its SHA-256 is checked against a published record")
+  endif()
   set(known "")
   set(count 0)
   foreach(row IN LISTS rows)

@@ -23,3 +23,22 @@ if out=$(configure edited); then
 fi
 tr -s " \n" "  " <<<"$out" | grep -q "is not the pinned file" || { echo "FAIL: the refusal does not say why: $out"; exit 1; }
 echo "ok: a bundle edited by hand is refused at configure time"
+
+# certs/update --edition can pin any date on any bytes; configure then
+# refuses unless editions.txt lists that date with those bytes, so the
+# library never names an edition it does not embed.
+rm -rf "$work/src/certs" && cp -r "$src/certs" "$work/src/certs"
+sed -i 's/^edition .*/edition 2099-01/' "$work/src/certs/rds-global-roots.pins"
+if out=$(configure unlisted); then
+  echo "FAIL: an edition missing from editions.txt configured"; exit 1
+fi
+tr -s " \n" "  " <<<"$out" | grep -q "which is not a line of certs/editions.txt" \
+  || { echo "FAIL: the refusal does not say why: $out"; exit 1; }
+echo "ok: a pinned edition that editions.txt does not list is refused"
+rm -rf "$work/src/certs" && cp -r "$src/certs" "$work/src/certs"
+sed -i 's/^roots .*/roots 108);int x=(1/' "$work/src/certs/rds-global-roots.pins"
+if out=$(configure malformed); then
+  echo "FAIL: a malformed pins file configured"; exit 1
+fi
+tr -s " \n" "  " <<<"$out" | grep -q "'roots' is malformed" || { echo "FAIL: malformed pins: $out"; exit 1; }
+echo "ok: a malformed pins value never reaches the generated C"
