@@ -1,6 +1,7 @@
 #define _GNU_SOURCE /* strcasestr */
 #include "endpoint.h"
 
+#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
@@ -41,7 +42,9 @@ int rdss__endpoint_region(const char *name, char out[RDSS_REGION_MAX])
     char label[RDSS_REGION_MAX];
     if (len == 0 || len >= sizeof(label))
         return 0;
-    memcpy(label, start, len);
+    /* DNS names are case-insensitive; region names are lower case */
+    for (size_t i = 0; i < len; i++)
+        label[i] = (char)tolower((unsigned char)start[i]);
     label[len] = '\0';
     return rdss__find_region(label, out);
 }

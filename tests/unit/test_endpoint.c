@@ -22,6 +22,13 @@ static void regions_of_endpoint_names(void **state)
         {"app.proxy-abc123xyz.us-gov-west-1.rds.amazonaws.com", "us-gov-west-1"},
         {"db.abc.rds.cn-north-1.amazonaws.com.cn", "cn-north-1"},
         {"db.abc.cn-northwest-1.rds.amazonaws.com.cn", "cn-northwest-1"},
+        /* DNS names are case-insensitive: so is the region they carry */
+        {"DB.ABC123XYZ.US-GOV-WEST-1.RDS.AMAZONAWS.COM", "us-gov-west-1"},
+        {"db.abc.RDS.CN-NORTH-1.amazonaws.com.cn", "cn-north-1"},
+        {"db.abc.Ca-West-1.rds.amazonaws.com", "ca-west-1"},
+        /* look-alikes under other domains carry none */
+        {"db.us-gov-west-1.rds.amazonaws.com.evil.example", NULL},
+        {"x.rds.amazonaws.com.cn.evil.example", NULL},
         {"db.example.com", NULL},
         {"us-east-1.example.com", NULL},
         {"127.0.0.1", NULL},
