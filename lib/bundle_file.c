@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -92,4 +93,19 @@ rdss_code rdss__read_bundle_file(const char *path, char **data, size_t *len, rds
     }
     close(fd);
     return code;
+}
+
+char *rdss__bundle_file_label(const char *path)
+{
+    static const char *const built_in[] = {"embedded", "embedded-proxy", "memory"};
+    for (size_t i = 0; i < sizeof(built_in) / sizeof(built_in[0]); i++) {
+        if (strcmp(path, built_in[i]) != 0)
+            continue;
+        size_t size = strlen(path) + 3;
+        char *label = malloc(size);
+        if (label != NULL)
+            snprintf(label, size, "./%s", path);
+        return label;
+    }
+    return strdup(path);
 }

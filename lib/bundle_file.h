@@ -14,4 +14,10 @@
  * only white space) or larger than RDSS_BUNDLE_MAX_BYTES. */
 rdss_code rdss__read_bundle_file(const char *path, char **data, size_t *len, rdss_error **err);
 
+/* The label a file's trust and inspection carry, malloc'd (NULL: out of
+ * memory): its path, with "./" in front when the path is one of the built-in
+ * labels ("embedded", "embedded-proxy", "memory"), so that no file passes for
+ * the embedded sets in messages and reports. */
+char *rdss__bundle_file_label(const char *path);
+
 #endif

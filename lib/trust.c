@@ -145,9 +145,13 @@ rdss_code rdss__trust_from_file(const char *path, rdss_trust **out, rdss_error *
     char *data = NULL;
     size_t len = 0;
     rdss_code code = rdss__read_bundle_file(path, &data, &len, err);
+    char *label = code == RDSS_OK ? rdss__bundle_file_label(path) : NULL;
+    if (code == RDSS_OK && label == NULL)
+        code = rdss__fail(err, RDSS_ERR_INTERNAL, "out of memory reading CA bundle %s", path);
     if (code == RDSS_OK)
-        code = rdss__trust_from_pem(data, len, path, out, err);
+        code = rdss__trust_from_pem(data, len, label, out, err);
     free(data);
+    free(label);
     return code;
 }
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include <rdssecure/rdssecure.h>
@@ -139,6 +140,37 @@ static void a_bad_file_fails_to_open_with_a_bundle_error(void **state)
     tc_rmdir_all(dir);
 }
 
+/* A file named like a built-in set cannot pass for it, in inspection or in
+ * the trust a config reports. */
+static void a_file_named_embedded_is_labelled_as_a_file(void **state)
+{
+    (void)state;
+    char *dir = tc_tmpdir();
+    tc_cert root = tc_make("Amazon RDS us-east-1 Root CA RSA2048 G1", 1, -1, 365, NULL);
+    char *pem = tc_pem(&root, 1);
+    char *cwd = getcwd(NULL, 0);
+    assert_int_equal(chdir(dir), 0);
+    static const char *const names[] = {"embedded", "embedded-proxy", "memory"};
+    for (size_t i = 0; i < 3; i++) {
+        free(tc_write(dir, names[i], pem, strlen(pem), 0644));
+        char expected[64];
+        snprintf(expected, sizeof(expected), "./%s", names[i]);
+        rdss_bundle *bundle = NULL;
+        assert_int_equal(rdss_bundle_open_file(names[i], &bundle, NULL), RDSS_OK);
+        assert_string_equal(rdss_bundle_source(bundle), expected);
+        rdss_bundle_free(bundle);
+        rdss_config *cfg = rdss_config_new();
+        assert_int_equal(rdss_config_set_bundle_file(cfg, names[i], NULL), RDSS_OK);
+        assert_string_equal(rdss_config_trust_source(cfg), expected);
+        rdss_config_free(cfg);
+    }
+    assert_int_equal(chdir(cwd), 0);
+    free(cwd);
+    free(pem);
+    tc_cert_free(&root);
+    tc_rmdir_all(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -146,6 +178,7 @@ int main(void)
         cmocka_unit_test(the_embedded_proxy_roots_are_the_amazon_trust_roots),
         cmocka_unit_test(every_bad_entry_gets_its_own_verdict),
         cmocka_unit_test(a_bad_file_fails_to_open_with_a_bundle_error),
+        cmocka_unit_test(a_file_named_embedded_is_labelled_as_a_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
