@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "embedded.h"
 #include "error.h"
 
 struct rdss_config {
@@ -149,6 +150,17 @@ rdss_code rdss_config_add_extra_ca_pem(rdss_config *cfg, const char *pem, size_t
                                        rdss_error **err)
 {
     return set_from_pem(cfg, pem, len, 1, err, __func__);
+}
+
+rdss_code rdss_config_add_rds_proxy_roots(rdss_config *cfg, rdss_error **err)
+{
+    if (cfg == NULL)
+        return null_config(err, __func__);
+    rdss_trust *trust = NULL;
+    rdss_code code = rdss__trust_from_pem(rdss__embedded_proxy_roots_pem,
+                                          rdss__embedded_proxy_roots_pem_len,
+                                          "embedded RDS Proxy roots", &trust, err);
+    return code == RDSS_OK ? install(cfg, trust, 1, err) : code;
 }
 
 rdss_code rdss_config_use_embedded_bundle(rdss_config *cfg, rdss_error **err)

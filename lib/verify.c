@@ -105,8 +105,8 @@ static void explain_missing_roots(rdss_error *e, const rdss_trust *trust, const 
             rdss__error_append_message(
                 e, ". %s is an RDS Proxy endpoint: its certificate chains to the Amazon roots "
                    "(Amazon Root CA 1-4, Starfield Services G2), not to the RDS bundle; trust them "
-                   "as well (rdss_config_add_extra_ca_file, --extra-ca; `rdssecure bundle list "
-                   "--proxy` shows the embedded copies)", name);
+                   "as well: rdss_config_add_rds_proxy_roots() or the CLI option --rds-proxy "
+                   "(the embedded copies: `rdssecure bundle list --proxy`)", name);
         return;
     }
     if (!rdss__endpoint_region(name, region) || rdss__trust_covers_region(trust, region))

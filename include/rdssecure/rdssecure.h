@@ -180,6 +180,13 @@ RDSS_API rdss_code rdss_config_add_extra_ca_file(rdss_config *cfg, const char *p
 RDSS_API rdss_code rdss_config_add_extra_ca_pem(rdss_config *cfg, const char *pem, size_t len,
                                                 rdss_error **err);
 
+/* Trust the roots RDS Proxy endpoints chain to (Amazon Root CA 1-4, Starfield
+ * Services Root Certificate Authority - G2; embedded, see `rdssecure bundle
+ * list --proxy`) in addition to the bundle, as an extra. Opt-in: they are
+ * public web roots, trusted for every name, so only programs that connect
+ * through RDS Proxy should add them. */
+RDSS_API rdss_code rdss_config_add_rds_proxy_roots(rdss_config *cfg, rdss_error **err);
+
 /* The deadline of a whole connect (TCP connect, TLS handshake and
  * authentication), in milliseconds, 1 to RDSS_MAX_TIMEOUT_MS. */
 RDSS_API rdss_code rdss_config_set_timeout_ms(rdss_config *cfg, long timeout_ms,

@@ -107,7 +107,19 @@ static void an_untrusted_ca_names_the_missing_region(void **state)
         /* an RDS Proxy endpoint needs the Amazon roots instead */
         cfg = config("untrusted-root.pem", "app.proxy-abc123xyz.us-east-1.rds.amazonaws.com");
         rdss_probe_report_free(probe(cfg, &engines[i], "127.0.0.1", server_port(&engines[i]),
-                                     RDSS_ERR_CERT_VERIFY, "RDS Proxy endpoint"));
+                                     RDSS_ERR_CERT_VERIFY, "rdss_config_add_rds_proxy_roots()"));
+        /* with them added, the chain still fails (it is the test PKI's), but
+         * the missing Amazon roots are no longer the reason given */
+        assert_int_equal(rdss_config_add_rds_proxy_roots(cfg, NULL), RDSS_OK);
+        assert_non_null(strstr(rdss_config_trust_source(cfg), " + 5 extra"));
+        rdss_probe_report *report = NULL;
+        rdss_error *err = NULL;
+        assert_int_equal(rdss_probe(cfg, engines[i].engine, "127.0.0.1", server_port(&engines[i]),
+                                    &report, &err),
+                         RDSS_ERR_CERT_VERIFY);
+        assert_null(strstr(rdss_error_message(err), "RDS Proxy endpoint"));
+        rdss_error_free(err);
+        rdss_probe_report_free(report);
         rdss_config_free(cfg);
     }
 }

@@ -12,6 +12,7 @@ typedef struct connect_request {
     const char *target;
     const char *bundle;
     const char *extra_ca;
+    int rds_proxy; /* --rds-proxy: trust the embedded RDS Proxy roots too */
     const char *verify_name;
     const char *query;
     long timeout_ms;

@@ -19,6 +19,10 @@ int parse_target_options(const char *command, int with_query, int argc, char **a
                           (with_query && strcmp(arg, "--query") == 0);
         if (takes_value && value == NULL)
             return cli_usage_error(opts, "%s: %s needs a value", command, arg);
+        if (strcmp(arg, "--rds-proxy") == 0) {
+            req->rds_proxy = 1;
+            continue;
+        }
         if (strcmp(arg, "--bundle") == 0)
             req->bundle = value;
         else if (strcmp(arg, "--extra-ca") == 0)
@@ -56,6 +60,8 @@ rdss_config *config_for(const connect_request *req, rdss_error **err)
         code = rdss_config_set_bundle_file(cfg, req->bundle, err);
     if (code == RDSS_OK && req->extra_ca != NULL)
         code = rdss_config_add_extra_ca_file(cfg, req->extra_ca, err);
+    if (code == RDSS_OK && req->rds_proxy)
+        code = rdss_config_add_rds_proxy_roots(cfg, err);
     if (code == RDSS_OK && req->timeout_ms > 0)
         code = rdss_config_set_timeout_ms(cfg, req->timeout_ms, err);
     if (code == RDSS_OK && req->verify_name != NULL)
