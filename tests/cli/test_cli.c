@@ -61,6 +61,16 @@ static void bundle_verify_reads_the_bundle_the_environment_names(void **state)
     assert_non_null(strstr(r.out, "Old Root: expired"));
     assert_non_null(strstr(r.out, "not a known edition"));
     free(r.out);
+    /* a coverage table of a bundle connects would refuse says so */
+    r = run("bundle regions");
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "WARNING: 1 certificate of "));
+    free(r.out);
+    r = run("bundle regions --json");
+    json = parse_one_object(r.out);
+    assert_int_equal(cJSON_GetObjectItem(json, "problems")->valueint, 1);
+    cJSON_Delete(json);
+    free(r.out);
     /* an explicit FILE or --proxy still wins over the environment */
     r = run("bundle verify --proxy --json");
     assert_int_equal(r.status, 0);
@@ -110,6 +120,40 @@ static void bundle_list_shows_every_regional_root(void **state)
     }
     cJSON_Delete(json);
     free(r.out);
+}
+
+/* Names from a certificate reach the terminal escaped: a bundle cannot move
+ * the cursor and print "edition 2026-09 of the official RDS global bundle"
+ * over the line that says it is not. */
+static void certificate_names_cannot_drive_the_terminal(void **state)
+{
+    (void)state;
+    char *dir = tc_tmpdir();
+    /* ESC sequences, DEL, and U+009B (a C1 control: the name is Latin-1) */
+    tc_cert evil = tc_make("Amazon RDS us-east-1 Root CA \x1b[2A\x1b[2K\x9b" "2K\x7f G1", 1, -1, 365, NULL);
+    char *pem = tc_pem(&evil, 1);
+    char *path = tc_write(dir, "evil.pem", pem, strlen(pem), 0644);
+    char args[1024];
+    snprintf(args, sizeof(args), "bundle list '%s'", path);
+    run_result r = run(args);
+    assert_int_equal(r.status, 0);
+    assert_null(strchr(r.out, '\x1b'));
+    assert_null(strchr(r.out, '\x7f'));
+    assert_null(strstr(r.out, "\xc2\x9b"));
+    assert_non_null(strstr(r.out, "Root CA \\x1b[2A\\x1b[2K\\xc2\\x9b2K\\x7f G1"));
+    free(r.out);
+    /* JSON carries the name as it is, escaped the JSON way */
+    snprintf(args, sizeof(args), "bundle list '%s' --json", path);
+    r = run(args);
+    cJSON *json = parse_one_object(r.out);
+    const char *cn = string_field(cJSON_GetArrayItem(cJSON_GetObjectItem(json, "certificates"), 0), "subject_cn");
+    assert_non_null(strstr(cn, "\x1b[2A"));
+    cJSON_Delete(json);
+    free(r.out);
+    free(path);
+    free(pem);
+    tc_cert_free(&evil);
+    tc_rmdir_all(dir);
 }
 
 static void bundle_verify_names_each_bad_entry_and_fails(void **state)
@@ -231,7 +275,7 @@ static void bundle_regions_of_the_embedded_bundle(void **state)
     r = run("bundle regions");
     assert_int_equal(r.status, 0);
     assert_non_null(strstr(r.out, "edition 2026-09 of the official RDS global bundle"));
-    assert_non_null(strstr(r.out, "\n36 regions\n"));
+    assert_non_null(strstr(r.out, "\n34 regions, and 2 RDS stages (Beta, Preview): 36 names\n"));
     assert_non_null(strstr(r.out, "  mx-central-1           3 roots: RSA2048 RSA4096 ECC384\n"));
     free(r.out);
     r = run("bundle expiry --json");
@@ -310,6 +354,7 @@ int main(void)
         cmocka_unit_test(bundle_verify_reads_the_bundle_the_environment_names),
         cmocka_unit_test(bundle_list_shows_every_regional_root),
         cmocka_unit_test(bundle_verify_names_each_bad_entry_and_fails),
+        cmocka_unit_test(certificate_names_cannot_drive_the_terminal),
         cmocka_unit_test(bundle_expiry_fails_within_the_horizon_only),
         cmocka_unit_test(bundle_regions_of_the_embedded_bundle),
         cmocka_unit_test(a_missing_file_is_a_bundle_error),

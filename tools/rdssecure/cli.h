@@ -26,6 +26,14 @@ int cli_usage_error(const cli_options *opts, const char *fmt, ...)
  * stderr. Returns the exit status for its code. */
 int cli_report_error(const cli_options *opts, const rdss_error *err);
 
+/* printf to stdout / stderr for a terminal: strings from outside (names in
+ * certificates, server messages, file names, query results) cannot move the
+ * cursor or rewrite what was printed. Control characters other than newline
+ * and tab, DEL, C1 controls and invalid UTF-8 are written as \xNN. Every
+ * text-mode line goes through these. */
+int cli_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int cli_eprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Print a JSON object on stdout, one line, and free it. */
 void cli_print_json(cJSON *object);
 

@@ -43,17 +43,17 @@ static void add_source_json(cJSON *out, const rdss_bundle *bundle)
 static void print_source(const rdss_bundle *bundle)
 {
     const char *edition = rdss_bundle_edition(bundle);
-    printf("%s: SHA-256 %s\n", rdss_bundle_source(bundle), or_dash(rdss_bundle_sha256(bundle)));
+    cli_printf("%s: SHA-256 %s\n", rdss_bundle_source(bundle), or_dash(rdss_bundle_sha256(bundle)));
     if (edition != NULL)
-        printf("edition %s of the official RDS global bundle", edition);
+        cli_printf("edition %s of the official RDS global bundle", edition);
     else if (strcmp(rdss_bundle_source(bundle), "embedded-proxy") == 0)
-        printf("the roots RDS Proxy endpoints chain to, not part of the RDS global bundle");
+        cli_printf("the roots RDS Proxy endpoints chain to, not part of the RDS global bundle");
     else
-        printf("not a known edition of the official RDS global bundle");
+        cli_printf("not a known edition of the official RDS global bundle");
     if (edition == NULL || strcmp(edition, rdss_embedded_edition()) != 0)
-        printf("; the library embeds edition %s (SHA-256 %s)", rdss_embedded_edition(),
+        cli_printf("; the library embeds edition %s (SHA-256 %s)", rdss_embedded_edition(),
                rdss_embedded_edition_sha256());
-    printf("\n");
+    cli_printf("\n");
 }
 
 static int list(const rdss_bundle *bundle, const cli_options *opts)
@@ -71,10 +71,10 @@ static int list(const rdss_bundle *bundle, const cli_options *opts)
         return 0;
     }
     print_source(bundle);
-    printf("%zu certificates\n", count);
+    cli_printf("%zu certificates\n", count);
     for (size_t i = 0; i < count; i++) {
         const char *problem = rdss_bundle_entry_problem(bundle, i);
-        printf("%3zu  %-50s  %s  %s  %-14s%s%s\n", i + 1,
+        cli_printf("%3zu  %-50s  %s  %s  %-14s%s%s\n", i + 1,
                or_dash(rdss_bundle_entry_subject_cn(bundle, i)),
                or_dash(rdss_bundle_entry_sha256(bundle, i)),
                or_dash(rdss_bundle_entry_not_after(bundle, i)),
@@ -99,11 +99,11 @@ static int verify(const rdss_bundle *bundle, const cli_options *opts)
         bad++;
         cJSON_AddItemToArray(bad_entries, entry_json(bundle, i));
         if (!opts->json)
-            printf("BAD  entry %zu (line %zu) %s: %s\n", i + 1, rdss_bundle_entry_line(bundle, i),
+            cli_printf("BAD  entry %zu (line %zu) %s: %s\n", i + 1, rdss_bundle_entry_line(bundle, i),
                    or_dash(rdss_bundle_entry_subject_cn(bundle, i)), problem);
     }
     rdss_code code = bad == 0 ? RDSS_OK : RDSS_ERR_BUNDLE;
-    char message[256];
+    char message[4096 + 256]; /* a path (PATH_MAX) and the verdict: never cut mid-character */
     if (bad == 0)
         snprintf(message, sizeof(message), "all %zu certificates of %s are valid CA roots", count,
                  rdss_bundle_source(bundle));
@@ -121,7 +121,7 @@ static int verify(const rdss_bundle *bundle, const cli_options *opts)
     } else {
         cJSON_Delete(bad_entries);
         cJSON_Delete(out);
-        printf("%s: %s\n", bad == 0 ? "OK" : "FAILED", message);
+        cli_printf("%s: %s\n", bad == 0 ? "OK" : "FAILED", message);
     }
     return cli_exit_status(code);
 }
@@ -227,26 +227,40 @@ static int regions(const rdss_bundle *bundle, const cli_options *opts)
 {
     cJSON *without = cJSON_CreateArray();
     cJSON *table = region_table(bundle, without);
+    size_t problems = 0; /* a coverage table of an unusable bundle must say so */
+    for (size_t i = 0; i < rdss_bundle_count(bundle); i++)
+        problems += rdss_bundle_entry_problem(bundle, i) != NULL;
     if (opts->json) {
         cJSON *out = cJSON_CreateObject();
         cJSON_AddStringToObject(out, "error", rdss_error_name(RDSS_OK));
         add_source_json(out, bundle);
         cJSON_AddNumberToObject(out, "region_count", cJSON_GetArraySize(table));
+        cJSON_AddNumberToObject(out, "problems", (double)problems);
         cJSON_AddItemToObject(out, "regions", table);
         cJSON_AddItemToObject(out, "without_region", without);
         cli_print_json(out);
         return 0;
     }
     print_source(bundle);
-    printf("%d regions\n", cJSON_GetArraySize(table));
+    int names = cJSON_GetArraySize(table), stages = 0;
     const cJSON *row, *item;
+    cJSON_ArrayForEach(row, table) stages += !cJSON_IsNull(cJSON_GetObjectItem(row, "stage"));
+    cli_printf("%d region%s", names - stages, names - stages == 1 ? "" : "s");
+    if (stages > 0)
+        cli_printf(", and %d RDS stage%s (Beta, Preview): %d names", stages, stages == 1 ? "" : "s", names);
+    cli_printf("\n");
     cJSON_ArrayForEach(row, table) {
-        printf("  %-22s %d roots:", cJSON_GetObjectItem(row, "name")->valuestring,
-               cJSON_GetObjectItem(row, "roots")->valueint);
-        cJSON_ArrayForEach(item, cJSON_GetObjectItem(row, "key_types")) printf(" %s", item->valuestring);
-        printf("\n");
+        int roots = cJSON_GetObjectItem(row, "roots")->valueint;
+        cli_printf("  %-22s %d root%s:", cJSON_GetObjectItem(row, "name")->valuestring, roots,
+               roots == 1 ? " " : "s");
+        cJSON_ArrayForEach(item, cJSON_GetObjectItem(row, "key_types")) cli_printf(" %s", item->valuestring);
+        cli_printf("\n");
     }
-    cJSON_ArrayForEach(item, without) printf("  (no region)            %s\n", item->valuestring);
+    cJSON_ArrayForEach(item, without) cli_printf("  (no region)            %s\n", item->valuestring);
+    if (problems > 0)
+        cli_printf("WARNING: %zu certificate%s of %s cannot serve as trust anchors: `rdssecure bundle "
+               "verify` names them, and connects refuse the bundle\n",
+               problems, problems == 1 ? "" : "s", rdss_bundle_source(bundle));
     cJSON_Delete(table);
     cJSON_Delete(without);
     return 0;
@@ -265,14 +279,14 @@ static int expiry(const rdss_bundle *bundle, long days, const cli_options *opts)
             continue;
         cJSON_AddItemToArray(expiring, entry_json(bundle, i));
         if (!opts->json)
-            printf("EXPIRING  %s  not after %s (entry %zu, line %zu)\n",
+            cli_printf("EXPIRING  %s  not after %s (entry %zu, line %zu)\n",
                    or_dash(rdss_bundle_entry_subject_cn(bundle, i)),
                    or_dash(rdss_bundle_entry_not_after(bundle, i)), i + 1,
                    rdss_bundle_entry_line(bundle, i));
     }
     int found = cJSON_GetArraySize(expiring);
     rdss_code code = found == 0 ? RDSS_OK : RDSS_ERR_BUNDLE;
-    char message[256];
+    char message[4096 + 256]; /* a path (PATH_MAX) and the verdict: never cut mid-character */
     if (found == 0)
         snprintf(message, sizeof(message), "no certificate of %s expires within %ld days", rdss_bundle_source(bundle), days);
     else
@@ -288,7 +302,7 @@ static int expiry(const rdss_bundle *bundle, long days, const cli_options *opts)
         cli_print_json(out);
     } else {
         cJSON_Delete(expiring);
-        printf("%s: %s\n", found == 0 ? "OK" : "EXPIRING", message);
+        cli_printf("%s: %s\n", found == 0 ? "OK" : "EXPIRING", message);
     }
     return cli_exit_status(code);
 }
@@ -338,8 +352,10 @@ static int parse(int argc, char **argv, bundle_args *args, const cli_options *op
     if (args->file != NULL && args->proxy)
         return cli_usage_error(opts, "bundle %s: --proxy selects an embedded set; it does not "
                                      "go with FILE", args->action);
-    if ((args->within >= 0) != (strcmp(args->action, "expiry") == 0))
-        return cli_usage_error(opts, "bundle: --within DAYS goes with 'expiry', and only there");
+    if (strcmp(args->action, "expiry") == 0 && args->within < 0)
+        return cli_usage_error(opts, "bundle expiry: needs --within DAYS (the horizon to check)");
+    if (strcmp(args->action, "expiry") != 0 && args->within >= 0)
+        return cli_usage_error(opts, "bundle %s: --within DAYS goes with 'expiry' only", args->action);
     return 0;
 }
 

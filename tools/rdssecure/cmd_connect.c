@@ -48,21 +48,21 @@ static int report(const connect_request *req, const connect_result *res, const c
         }
         cli_print_json(out);
     } else if (code != RDSS_OK) {
-        fprintf(stderr, "rdssecure: %s: %s\n", rdss_error_name(code), message);
+        cli_eprintf("rdssecure: %s: %s\n", rdss_error_name(code), message);
         if (driver != NULL)
-            fprintf(stderr, "  driver: %s\n", driver);
+            cli_eprintf("  driver: %s\n", driver);
     } else {
-        printf("ok: %s\n", message);
+        cli_printf("ok: %s\n", message);
         if (res->tls != NULL)
-            printf("  server certificate: %s\n  issued by: %s\n  valid until: %s\n",
+            cli_printf("  server certificate: %s\n  issued by: %s\n  valid until: %s\n",
                    rdss_tls_info_peer_subject(res->tls), rdss_tls_info_peer_issuer(res->tls),
                    rdss_tls_info_peer_not_after(res->tls));
         if (res->audit != NULL) {
-            printf("TLS enforced by the server: %s (%s)\n", rdss_audit_enforced(res->audit),
+            cli_printf("TLS enforced by the server: %s (%s)\n", rdss_audit_enforced(res->audit),
                    rdss_audit_evidence(res->audit));
             if (rdss_audit_reason(res->audit) != NULL)
-                printf("  %s\n", rdss_audit_reason(res->audit));
-            printf("  the server sees this session as %s, %s\n",
+                cli_printf("  %s\n", rdss_audit_reason(res->audit));
+            cli_printf("  the server sees this session as %s, %s\n",
                    rdss_audit_server_tls_version(res->audit) ? rdss_audit_server_tls_version(res->audit) : "?",
                    rdss_audit_server_cipher(res->audit) ? rdss_audit_server_cipher(res->audit) : "?");
         }
@@ -73,10 +73,10 @@ static int report(const connect_request *req, const connect_result *res, const c
             int first = 1;
             cJSON_ArrayForEach(cell, row)
             {
-                printf("%s%s", first ? "" : "|", cJSON_IsString(cell) ? cell->valuestring : "");
+                cli_printf("%s%s", first ? "" : "|", cJSON_IsString(cell) ? cell->valuestring : "");
                 first = 0;
             }
-            printf("\n");
+            cli_printf("\n");
         }
     }
     return cli_exit_status(code);

@@ -91,21 +91,21 @@ static void add_json(cJSON *out, const rdss_probe_report *r)
 static void print_text(const rdss_probe_report *r, rdss_code code, const char *message)
 {
     if (code == RDSS_OK)
-        printf("ok: %s:%d presents a chain that verifies for %s over %s (%s)\n",
+        cli_printf("ok: %s:%d presents a chain that verifies for %s over %s (%s)\n",
                rdss_probe_report_host(r), rdss_probe_report_port(r), rdss_probe_report_verify_name(r),
                rdss_probe_report_tls_version(r), rdss_probe_report_cipher(r));
     else
-        printf("%s: %s\n", rdss_error_name(code), message);
+        cli_printf("%s: %s\n", rdss_error_name(code), message);
     for (size_t i = 0; i < rdss_probe_report_chain_length(r); i++)
-        printf("  [%zu] %s\n      issuer %s\n      valid %s .. %s  sha256 %s\n", i,
+        cli_printf("  [%zu] %s\n      issuer %s\n      valid %s .. %s  sha256 %s\n", i,
                rdss_probe_report_cert_subject(r, i), rdss_probe_report_cert_issuer(r, i),
                rdss_probe_report_cert_not_before(r, i), rdss_probe_report_cert_not_after(r, i),
                rdss_probe_report_cert_sha256(r, i));
     if (rdss_probe_report_anchor_subject(r) != NULL)
-        printf("  anchored by %s (%s), valid until %s\n", rdss_probe_report_anchor_subject(r),
+        cli_printf("  anchored by %s (%s), valid until %s\n", rdss_probe_report_anchor_subject(r),
                rdss_probe_report_anchor_family(r), rdss_probe_report_anchor_not_after(r));
     if (rdss_probe_report_days_until_expiry(r) != RDSS_DAYS_UNKNOWN)
-        printf("  earliest expiry in the chain: %s (%ld days)%s\n",
+        cli_printf("  earliest expiry in the chain: %s (%ld days)%s\n",
                rdss_probe_report_earliest_not_after(r), rdss_probe_report_days_until_expiry(r),
                rdss_probe_report_expiry_warning(r) ? "  WARNING: renew or rotate soon" : "");
 }
@@ -142,7 +142,7 @@ int cmd_probe(int argc, char **argv, const cli_options *opts)
     } else if (report != NULL) {
         print_text(report, code, message);
     } else {
-        fprintf(stderr, "rdssecure: %s: %s\n", rdss_error_name(code), message);
+        cli_eprintf("rdssecure: %s: %s\n", rdss_error_name(code), message);
     }
     rdss_probe_report_free(report);
     rdss_error_free(err);

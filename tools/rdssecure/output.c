@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* vasprintf */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,7 +44,7 @@ int cli_usage_error(const cli_options *opts, const char *fmt, ...)
         cJSON_AddStringToObject(out, "message", message);
         cli_print_json(out);
     } else {
-        fprintf(stderr, "rdssecure: %s\nTry 'rdssecure --help'.\n", message);
+        cli_eprintf("rdssecure: %s\nTry 'rdssecure --help'.\n", message);
     }
     return CLI_EXIT_USAGE;
 }
@@ -58,7 +59,60 @@ int cli_report_error(const cli_options *opts, const rdss_error *err)
         cli_json_add_string(out, "driver_message", rdss_error_driver_message(err));
         cli_print_json(out);
     } else {
-        fprintf(stderr, "rdssecure: %s: %s\n", rdss_error_name(code), rdss_error_message(err));
+        cli_eprintf("rdssecure: %s: %s\n", rdss_error_name(code), rdss_error_message(err));
     }
     return cli_exit_status(code);
+}
+
+/* Length of the valid UTF-8 sequence at s that is not a C1 control, or 0. */
+static size_t printable_utf8(const unsigned char *s)
+{
+    size_t len = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
+    for (size_t i = 1; i < len; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    if (len == 2 && s[0] == 0xc2 && s[1] < 0xa0) /* U+0080..U+009F: C1 controls */
+        return 0;
+    if (len == 3 && ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0)))
+        return 0; /* overlong, surrogate */
+    if (len == 4 && ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90)))
+        return 0;
+    return len;
+}
+
+static int vprint_text(FILE *out, const char *fmt, va_list ap)
+{
+    char *text = NULL;
+    if (vasprintf(&text, fmt, ap) < 0)
+        return -1;
+    for (const unsigned char *p = (const unsigned char *)text; *p != '\0';) {
+        size_t len = *p < 0x80 ? 1 : printable_utf8(p);
+        if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f || len == 0) {
+            fprintf(out, "\\x%02x", *p);
+            p++;
+        } else {
+            fwrite(p, 1, len, out);
+            p += len;
+        }
+    }
+    free(text);
+    return 0;
+}
+
+int cli_printf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = vprint_text(stdout, fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized): va_start above */
+    va_end(ap);
+    return rc;
+}
+
+int cli_eprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = vprint_text(stderr, fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized): va_start above */
+    va_end(ap);
+    return rc;
 }
