@@ -10,7 +10,22 @@
 
 int main(int argc, char **argv)
 {
-    printf("librdssecure %s\n", rdss_version());
+    if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
+        fprintf(stderr, "usage: %s [BUNDLE-FILE]\n", argv[0]);
+        return 2;
+    }
+    printf("librdssecure %s, embedding edition %s of the RDS global bundle (SHA-256 %s)\n",
+           rdss_version(), rdss_embedded_edition(), rdss_embedded_edition_sha256());
+    if (argc == 2) {
+        /* Which edition is this file? Known editions are recognised by hash. */
+        rdss_bundle *bundle = NULL;
+        if (rdss_bundle_open_file(argv[1], &bundle, NULL) == RDSS_OK) {
+            const char *edition = rdss_bundle_edition(bundle);
+            printf("%s: SHA-256 %s, %s%s\n", argv[1], rdss_bundle_sha256(bundle),
+                   edition ? "edition " : "not a known edition", edition ? edition : "");
+        }
+        rdss_bundle_free(bundle);
+    }
     fflush(stdout); /* keep the order of lines when stderr follows */
 
     rdss_config *cfg = rdss_config_new();
