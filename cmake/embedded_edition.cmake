@@ -62,7 +62,6 @@ function(rdss_embedded_edition output)
 
 const char rdss__embedded_edition_date[] = \"${pin_edition}\";
 const char rdss__embedded_edition_sha256[] = \"${pin_edition-sha256}\";
-const unsigned rdss__embedded_edition_roots = ${pin_roots};
 
 const rdss__known_edition rdss__known_editions[] = {
 ${known}};

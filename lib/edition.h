@@ -15,7 +15,6 @@ typedef struct rdss__known_edition {
 
 extern const char rdss__embedded_edition_date[];
 extern const char rdss__embedded_edition_sha256[];
-extern const unsigned rdss__embedded_edition_roots;
 extern const rdss__known_edition rdss__known_editions[];
 extern const size_t rdss__known_edition_count;
 
