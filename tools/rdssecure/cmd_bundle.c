@@ -141,13 +141,6 @@ static int region_name(const rdss_bundle *bundle, size_t i, char *out, size_t si
     return 1;
 }
 
-static int by_region_name(const void *a, const void *b)
-{
-    const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
-    return strcmp(cJSON_GetObjectItem(x, "name")->valuestring,
-                  cJSON_GetObjectItem(y, "name")->valuestring);
-}
-
 /* RDS's order: RSA2048, RSA4096, ECC384, then anything else. */
 static int key_type_rank(const char *type)
 {
@@ -158,35 +151,31 @@ static int key_type_rank(const char *type)
     return 3;
 }
 
-/* A copy of `types` in RDS's order. */
-static cJSON *in_rds_order(const cJSON *types)
+typedef struct region_row {
+    char name[64]; /* region_name() */
+    size_t first;  /* an entry of the row, for its region and stage */
+    int roots;
+} region_row;
+
+static int by_row_name(const void *a, const void *b)
 {
-    cJSON *ordered = cJSON_CreateArray();
-    const cJSON *item;
-    for (int rank = 0; rank <= 3; rank++)
-        cJSON_ArrayForEach(item, types) {
-            if (key_type_rank(item->valuestring) == rank)
-                cJSON_AddItemToArray(ordered, cJSON_CreateString(item->valuestring));
-        }
-    return ordered;
+    return strcmp(((const region_row *)a)->name, ((const region_row *)b)->name);
 }
 
-/* The row of `table` for entry i's region and stage, created on first sight. */
-static cJSON *region_row(cJSON *table, const rdss_bundle *bundle, size_t i, const char *name)
+/* The key types of the entries named `name`, in RDS's order. */
+static cJSON *key_types_of(const rdss_bundle *bundle, const char *name)
 {
-    cJSON *row;
-    cJSON_ArrayForEach(row, table) {
-        if (strcmp(cJSON_GetObjectItem(row, "name")->valuestring, name) == 0)
-            return row;
+    cJSON *types = cJSON_CreateArray();
+    for (int rank = 0; rank <= 3; rank++) {
+        for (size_t i = 0; i < rdss_bundle_count(bundle); i++) {
+            char entry_name[64];
+            const char *type = or_dash(rdss_bundle_entry_key_type(bundle, i));
+            if (region_name(bundle, i, entry_name, sizeof(entry_name)) &&
+                strcmp(entry_name, name) == 0 && key_type_rank(type) == rank)
+                cJSON_AddItemToArray(types, cJSON_CreateString(type));
+        }
     }
-    row = cJSON_CreateObject();
-    cJSON_AddStringToObject(row, "name", name);
-    cJSON_AddStringToObject(row, "region", rdss_bundle_entry_region(bundle, i));
-    cli_json_add_string(row, "stage", rdss_bundle_entry_stage(bundle, i));
-    cJSON_AddNumberToObject(row, "roots", 0);
-    cJSON_AddArrayToObject(row, "key_types");
-    cJSON_AddItemToArray(table, row);
-    return row;
+    return types;
 }
 
 /* [{"name", "region", "stage", "roots", "key_types"}] sorted by name, one row
@@ -194,31 +183,37 @@ static cJSON *region_row(cJSON *table, const rdss_bundle *bundle, size_t i, cons
  * entries without a region go to `without`. */
 static cJSON *region_table(const rdss_bundle *bundle, cJSON *without)
 {
-    cJSON *table = cJSON_CreateArray();
-    for (size_t i = 0; i < rdss_bundle_count(bundle); i++) {
+    size_t count = rdss_bundle_count(bundle), used = 0;
+    region_row *rows = calloc(count + 1, sizeof(*rows));
+    for (size_t i = 0; rows != NULL && i < count; i++) {
         char name[64];
         if (!region_name(bundle, i, name, sizeof(name))) {
             cJSON_AddItemToArray(without, cJSON_CreateString(or_dash(rdss_bundle_entry_subject_cn(bundle, i))));
             continue;
         }
-        cJSON *row = region_row(table, bundle, i, name);
-        cJSON *roots = cJSON_GetObjectItem(row, "roots");
-        cJSON_SetNumberValue(roots, roots->valuedouble + 1);
-        cJSON *types = cJSON_GetObjectItem(row, "key_types");
-        cJSON_AddItemToArray(types, cJSON_CreateString(or_dash(rdss_bundle_entry_key_type(bundle, i))));
-        cJSON_ReplaceItemInObject(row, "key_types", in_rds_order(types));
+        size_t r = 0;
+        while (r < used && strcmp(rows[r].name, name) != 0)
+            r++;
+        if (r == used) {
+            snprintf(rows[r].name, sizeof(rows[r].name), "%s", name);
+            rows[r].first = i;
+            used++;
+        }
+        rows[r].roots++;
     }
-    /* sorted by name: detach the rows, sort, reattach */
-    int rows = cJSON_GetArraySize(table);
-    cJSON **sorted = calloc((size_t)rows + 1, sizeof(cJSON *));
-    for (int j = 0; sorted != NULL && j < rows; j++)
-        sorted[j] = cJSON_DetachItemFromArray(table, 0);
-    if (sorted != NULL) {
-        qsort(sorted, (size_t)rows, sizeof(cJSON *), by_region_name);
-        for (int j = 0; j < rows; j++)
-            cJSON_AddItemToArray(table, sorted[j]);
+    cJSON *table = cJSON_CreateArray();
+    if (rows != NULL)
+        qsort(rows, used, sizeof(*rows), by_row_name);
+    for (size_t r = 0; r < used; r++) {
+        cJSON *row = cJSON_CreateObject();
+        cJSON_AddStringToObject(row, "name", rows[r].name);
+        cli_json_add_string(row, "region", rdss_bundle_entry_region(bundle, rows[r].first));
+        cli_json_add_string(row, "stage", rdss_bundle_entry_stage(bundle, rows[r].first));
+        cJSON_AddNumberToObject(row, "roots", rows[r].roots);
+        cJSON_AddItemToObject(row, "key_types", key_types_of(bundle, rows[r].name));
+        cJSON_AddItemToArray(table, row);
     }
-    free(sorted);
+    free(rows);
     return table;
 }
 
