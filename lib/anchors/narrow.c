@@ -1,0 +1,178 @@
+#include "anchors/narrow.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tls/verify.h"
+
+#define CACHE_SIZE 64
+#define SMALL_TRUST 4
+
+/* A trust of a few certificates costs a driver nothing to decode: such
+ * trusts are neither probed, verified nor remembered for narrowing. */
+static int worth_narrowing(const rdss_trust *full)
+{
+    return sk_X509_num(rdss__trust_certs(full)) > SMALL_TRUST;
+}
+
+typedef struct entry {
+    char *key;
+    unsigned char full[32]; /* the digest of the trust it was learned under */
+    rdss_trust *narrow; /* the anchor alone, with its own CA file */
+    uint64_t used;      /* for least-recently-used eviction */
+} entry;
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+static entry cache[CACHE_SIZE];
+static uint64_t tick;
+static int cleanup_registered;
+
+/* fork() while another thread holds the lock would leave it held forever in
+ * the child: hold it across fork, so the cache is consistent on both sides.
+ * The child keeps the entries (its memfds are inherited, same numbers). */
+static void before_fork(void)
+{
+    pthread_mutex_lock(&lock);
+}
+
+static void after_fork(void)
+{
+    pthread_mutex_unlock(&lock);
+}
+
+static void register_fork_handlers(void)
+{
+    pthread_atfork(before_fork, after_fork, after_fork);
+}
+
+static void lock_cache(void)
+{
+    pthread_once(&fork_once, register_fork_handlers);
+    pthread_mutex_lock(&lock);
+}
+
+static void clear(entry *e)
+{
+    free(e->key);
+    rdss__trust_unref(e->narrow);
+    memset(e, 0, sizeof(*e));
+}
+
+static void release_all(void)
+{
+    lock_cache();
+    for (int i = 0; i < CACHE_SIZE; i++)
+        clear(&cache[i]);
+    pthread_mutex_unlock(&lock);
+}
+
+void rdss__narrow_key(const char *engine, const char *address, int port, const char *verify_name,
+                      char *out, size_t size)
+{
+    snprintf(out, size, "%s|%s|%d|%s", engine, address, port, verify_name);
+}
+
+/* An endpoint has an entry per trust: configs with other bundles that
+ * alternate on it do not evict each other. */
+static entry *find(const rdss_trust *full, const char *key)
+{
+    for (int i = 0; i < CACHE_SIZE; i++)
+        if (cache[i].key != NULL && strcmp(cache[i].key, key) == 0 &&
+            memcmp(cache[i].full, rdss__trust_digest(full), sizeof(cache[i].full)) == 0)
+            return &cache[i];
+    return NULL;
+}
+
+rdss_trust *rdss__narrow_lookup(const rdss_trust *full, const char *key)
+{
+    rdss_trust *found = NULL;
+    lock_cache();
+    entry *e = find(full, key);
+    if (e != NULL) {
+        e->used = ++tick;
+        found = rdss__trust_ref(e->narrow);
+    }
+    pthread_mutex_unlock(&lock);
+    return found;
+}
+
+void rdss__narrow_learn(const rdss_trust *full, const char *key, X509 *anchor)
+{
+    if (!worth_narrowing(full))
+        return;
+    /* built outside the lock: it writes a memfd */
+    rdss_trust *narrow = NULL;
+    if (rdss__trust_of_one(full, anchor, &narrow) != RDSS_OK)
+        return;
+    char *copy = strdup(key);
+    lock_cache();
+    entry *e = find(full, key);
+    for (int i = 0; e == NULL && i < CACHE_SIZE; i++)
+        if (cache[i].key == NULL)
+            e = &cache[i];
+    if (e == NULL) { /* full: the least recently used goes */
+        e = &cache[0];
+        for (int i = 1; i < CACHE_SIZE; i++)
+            if (cache[i].used < e->used)
+                e = &cache[i];
+    }
+    if (copy != NULL) {
+        clear(e);
+        e->key = copy;
+        memcpy(e->full, rdss__trust_digest(full), sizeof(e->full));
+        e->narrow = narrow;
+        e->used = ++tick;
+        narrow = NULL;
+        copy = NULL;
+        if (!cleanup_registered)
+            cleanup_registered = atexit(release_all) == 0;
+    }
+    pthread_mutex_unlock(&lock);
+    rdss__trust_unref(narrow);
+    free(copy);
+}
+
+void rdss__narrow_learn_from(const rdss_trust *full, const char *key, const char *name,
+                             STACK_OF(X509) *chain)
+{
+    /* after every successful connect with a small trust: skip the
+     * verification, not only the remembering */
+    if (!worth_narrowing(full))
+        return;
+    X509 *anchor = NULL;
+    if (rdss__verify_chain(full, chain, name, &anchor, NULL) == RDSS_OK && anchor != NULL)
+        rdss__narrow_learn(full, key, anchor);
+    X509_free(anchor);
+}
+
+void rdss__narrow_forget(const rdss_trust *full, const char *key)
+{
+    lock_cache();
+    entry *e = find(full, key);
+    if (e != NULL)
+        clear(e);
+    pthread_mutex_unlock(&lock);
+}
+
+rdss_code rdss__narrow_first(rdss_engine engine, const char *host, const struct addrinfo *addresses,
+                             int port, const char *name, const rdss_trust *full, rdss_deadline deadline,
+                             const char *key, rdss_trust **narrow, rdss_error **err)
+{
+    *narrow = NULL;
+    if (!worth_narrowing(full))
+        return RDSS_OK;
+    rdss_probe_facts facts = {0};
+    rdss_code code = addresses != NULL
+                         ? rdss__probe_at(engine, addresses, host, port, name, full, deadline, &facts, err)
+                         : rdss__probe(engine, host, port, name, full, deadline, &facts, err);
+    if (code == RDSS_OK && facts.anchor != NULL) {
+        rdss__narrow_learn(full, key, facts.anchor);
+        *narrow = rdss__narrow_lookup(full, key);
+    }
+    rdss__probe_facts_free(&facts);
+    return code;
+}

@@ -1,0 +1,29 @@
+#include "core/last_error.h"
+
+#include <pthread.h>
+
+static pthread_key_t key;
+static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+
+static void free_at_thread_exit(void *e)
+{
+    rdss_error_free(e);
+}
+
+static void make_key(void)
+{
+    pthread_key_create(&key, free_at_thread_exit);
+}
+
+void rdss__set_last_error(rdss_error *e)
+{
+    pthread_once(&key_once, make_key);
+    rdss_error_free(pthread_getspecific(key));
+    pthread_setspecific(key, e);
+}
+
+const rdss_error *rdss_last_error(void)
+{
+    pthread_once(&key_once, make_key);
+    return pthread_getspecific(key);
+}

@@ -1,0 +1,643 @@
+/* The MySQL adapter: plan (policy), connect with libmariadb's non-blocking
+ * API within the deadline, classify failures from facts. */
+#include "rdssecure/mysql.h"
+
+#include <errmsg.h>
+/* libmariadb's installed pvio headers: with HAVE_TLS they declare the TLS
+ * member, the one way to the SSL object (rdss_mysql_tls_info). */
+#define HAVE_TLS
+typedef unsigned char uchar; /* ma_tls.h needs it before ma_pvio.h declares it */
+#include <ma_pvio.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "tls/classify.h"
+#include "core/counters.h"
+#include "core/deadline.h"
+#include "core/error.h"
+#include "tls/expiry.h"
+#include "core/last_error.h"
+#include "mysql/mysql_plan.h"
+#include "anchors/narrow.h"
+#include "mysql/mysql_uri.h"
+#include "tls/probe.h"
+#include "net/resolve.h"
+#include "tls/tls_info.h"
+#include "net/watchdog.h"
+
+struct rdss_mysql_attempt {
+    MYSQL *mysql;
+    rdss_my_plan plan;
+    rdss_deadline deadline;
+    long timeout_ms;
+    char *user, *password, *db; /* copies: libmariadb reads them until done */
+    int driver_waits;           /* MYSQL_WAIT_* the driver asked for; 0 when not running */
+    int (*callers_io_wait)(my_socket, my_bool, int); /* restored when done */
+    int hooked;
+    unsigned long client_flag;
+    rdss_trust *narrow; /* the driver's CA file comes from it, or NULL: the plan's full trust */
+    char key[512];      /* the narrowing cache's key */
+    rdss_expiry_watch expiry;
+    struct addrinfo *addresses; /* where the host resolved: the one lookup of the connect */
+    const struct addrinfo *trying; /* the one libmariadb connects to now */
+    char address[64];   /* its numeric form, libmariadb's host */
+    rdss_watch *watch;  /* shuts the socket at the deadline (see watchdog.h) */
+    int watched_fd;
+    int tls_done;       /* libmariadb wrote over TLS: it had verified the server */
+    MYSQL *connected;
+    rdss_error *error;
+};
+
+/* libmariadb 3.3 runs its TLS handshake on a blocking socket even in
+ * non-blocking mode, and waits inside it with its own whole-second
+ * timeouts. Three things keep that within our deadline: after the writes
+ * made before TLS is up (the SSL request), the socket's receive and send
+ * timeouts are set to what is left (libmariadb's I/O callback); the
+ * driver's waits go through io_wait_within_deadline (MARIADB_OPT_IO_WAIT);
+ * and the driver's connect timeout is the deadline rounded up to a second,
+ * as a backstop. libmariadb resets the socket timeouts to the handle's own
+ * once connected. */
+static __thread rdss_mysql_attempt *driving;
+
+static void bound_socket_timeouts(const rdss_mysql_attempt *a)
+{
+    int fd = (int)mysql_get_socket(a->mysql);
+    long left = rdss__deadline_remaining_ms(a->deadline);
+    if (fd < 0)
+        return;
+    if (left < 1)
+        left = 1;
+    struct timeval limit = {left / 1000, (left % 1000) * 1000};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit));
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof(limit));
+}
+
+/* Exported by libmariadb 3 (its ABI lists it) but in no installed header. */
+int ma_pvio_register_callback(my_bool register_callback,
+                              void (*callback)(int mode, MYSQL *mysql, const uchar *buffer,
+                                               size_t length));
+
+/* libmariadb is given the address the library resolved (it would otherwise
+ * look the name up again, with no deadline), and checks the server's
+ * certificate against mysql->host, which it copied from that argument when
+ * the server's greeting came. Before the SSL request goes out, the host
+ * becomes the name again: libmariadb's own check is then against the name,
+ * on the connection that carries the login. (Without this step the check
+ * would be against the address, which RDS certificates do not name: a
+ * failure, never a weaker check.) */
+static void name_the_host(rdss_mysql_attempt *a)
+{
+    MYSQL *mysql = a->mysql;
+    if (a->plan.pinned || mysql->host == NULL || strcmp(mysql->host, a->plan.host) == 0)
+        return;
+    char *name = strdup(a->plan.host);
+    free(mysql->host); /* libmariadb's own strdup, freed with free() when closed */
+    /* out of memory: no host at all, which libmariadb refuses ("Invalid
+     * (empty) hostname"), rather than a check against the address */
+    mysql->host = name;
+}
+
+/* After each of the driver's writes. Before TLS is up, the next write is
+ * the SSL request, which the blocking handshake follows: bound the socket
+ * then, not after every read and write (each bound is two system calls).
+ * A write over TLS means the handshake and libmariadb's checks of the
+ * server passed (it writes nothing before they do): from then on an error
+ * number is the verified server's. */
+static void after_driver_io(int mode, MYSQL *mysql, const uchar *buffer, size_t length)
+{
+    (void)buffer, (void)length;
+    if (driving == NULL || driving->mysql != mysql || mode != 1 || mysql->net.pvio == NULL)
+        return;
+    if (mysql->net.pvio->ctls == NULL) {
+        bound_socket_timeouts(driving);
+        name_the_host(driving);
+    } else {
+        driving->tls_done = 1;
+    }
+}
+
+/* The socket the driver uses now, watched until the deadline. */
+static void watch_socket(rdss_mysql_attempt *a)
+{
+    int fd = (int)mysql_get_socket(a->mysql);
+    if (fd < 0 || (a->watch != NULL && fd == a->watched_fd))
+        return;
+    rdss__watchdog_disarm(a->watch);
+    a->watch = rdss__watchdog_arm(fd, a->deadline);
+    a->watched_fd = fd;
+}
+
+static void unwatch(rdss_mysql_attempt *a)
+{
+    rdss__watchdog_disarm(a->watch);
+    a->watch = NULL;
+}
+
+static pthread_once_t callback_once = PTHREAD_ONCE_INIT;
+
+/* Process-wide and never removed: outside our connects it does nothing. */
+static void register_io_callback(void)
+{
+    ma_pvio_register_callback(1, after_driver_io);
+}
+
+static int io_wait_within_deadline(my_socket fd, my_bool is_read, int timeout_ms)
+{
+    long wait = timeout_ms > 0 ? timeout_ms : -1;
+    if (driving != NULL) {
+        long left = rdss__deadline_remaining_ms(driving->deadline);
+        if (wait < 0 || left < wait)
+            wait = left;
+    }
+    struct pollfd pfd = {(int)fd, is_read ? POLLIN : POLLOUT, 0};
+    int ready;
+    do
+        ready = poll(&pfd, 1, (int)wait);
+    while (ready < 0 && errno == EINTR);
+    return ready;
+}
+
+static int drive_start(rdss_mysql_attempt *a, unsigned long client_flag)
+{
+    /* a new socket: it may get the old one's number, which the watch would
+     * then take for the socket it already watches */
+    unwatch(a);
+    rdss__address_text(a->trying->ai_addr, a->address, sizeof(a->address));
+    driving = a;
+    int waits = mysql_real_connect_start(&a->connected, a->mysql, a->address, a->user,
+                                         a->password, a->db, a->plan.port, NULL, client_flag);
+    driving = NULL;
+    return waits;
+}
+
+static int drive_cont(rdss_mysql_attempt *a, int ready_status)
+{
+    watch_socket(a);
+    driving = a;
+    int waits = mysql_real_connect_cont(&a->connected, a->mysql, ready_status);
+    driving = NULL;
+    return waits;
+}
+
+static void unhook(rdss_mysql_attempt *a)
+{
+    if (a->hooked)
+        mysql_optionsv(a->mysql, MARIADB_OPT_IO_WAIT, a->callers_io_wait);
+    a->hooked = 0;
+}
+
+static rdss_code hook(rdss_mysql_attempt *a)
+{
+    unsigned int seconds = (unsigned int)((rdss__deadline_remaining_ms(a->deadline) + 999) / 1000);
+    if (seconds == 0)
+        seconds = 1;
+    unsigned int callers = a->mysql->options.connect_timeout;
+    if ((callers == 0 || callers > seconds) &&
+        mysql_optionsv(a->mysql, MYSQL_OPT_CONNECT_TIMEOUT, &seconds) != 0)
+        return rdss__fail(&a->error, RDSS_ERR_INTERNAL, "libmariadb refused the connect timeout");
+    if (mysql_get_optionv(a->mysql, MARIADB_OPT_IO_WAIT, &a->callers_io_wait) != 0 ||
+        mysql_optionsv(a->mysql, MARIADB_OPT_IO_WAIT, io_wait_within_deadline) != 0)
+        return rdss__fail(&a->error, RDSS_ERR_INTERNAL, "libmariadb refused the I/O wait hook");
+    a->hooked = 1;
+    pthread_once(&callback_once, register_io_callback);
+    return RDSS_OK;
+}
+
+/* libmariadb's public pvio headers are the one way to its SSL object. */
+static const SSL *ssl_of(const MYSQL *mysql)
+{
+    if (mysql == NULL || mysql->net.pvio == NULL || mysql->net.pvio->ctls == NULL)
+        return NULL;
+    return mysql->net.pvio->ctls->ssl;
+}
+
+static char *copy_or_null(const char *text, int *failed)
+{
+    char *copy = text ? strdup(text) : NULL;
+    if (text != NULL && copy == NULL)
+        *failed = 1;
+    return copy;
+}
+
+static rdss_error *timeout_error(const rdss_mysql_attempt *a)
+{
+    return rdss__error_new(RDSS_ERR_TIMEOUT,
+                           "connect to %s port %u did not complete within %ld ms: check the "
+                           "security group, network ACLs and the endpoint",
+                           a->plan.host ? a->plan.host : "?", a->plan.port, a->timeout_ms);
+}
+
+/* Why the driver's connect failed, decided from facts: the clock, error
+ * numbers the server sent (only after TLS was verified: with verification
+ * on, libmariadb sends no credentials before), and else what the probe finds
+ * on the same host. */
+static rdss_error *classify_failure(const rdss_mysql_attempt *a)
+{
+    unsigned number = mysql_errno(a->mysql);
+    rdss_error *e = NULL;
+    if (rdss__deadline_passed(a->deadline) || rdss__watchdog_fired(a->watch)) {
+        e = timeout_error(a);
+    } else if (rdss__is_mysql_server_errno(number) && a->tls_done) {
+        rdss_code code = rdss__code_for_mysql_errno(number);
+        e = rdss__error_new(code, code == RDSS_ERR_AUTH
+                                      ? "TLS was verified, then the server rejected the credentials "
+                                        "(MySQL error %u)"
+                                      : "the server refused the connection (MySQL error %u)",
+                            number);
+    } else if (number == CR_AUTH_PLUGIN_CANNOT_LOAD || number == CR_AUTH_PLUGIN_ERR) {
+        e = rdss__error_new(RDSS_ERR_AUTH,
+                            "TLS was verified, then authentication failed in this client (client "
+                            "error %u: the server asked for a plugin this client cannot use)",
+                            number);
+    } else {
+        rdss_error *found = NULL;
+        if (rdss__probe_at(RDSS_ENGINE_MYSQL, a->addresses, a->plan.host, (int)a->plan.port,
+                           a->plan.verify_name, a->plan.trust, a->deadline, NULL, &found) != RDSS_OK)
+            e = found;
+        else if (rdss__is_mysql_server_errno(number))
+            /* anyone on the path can send an error packet before TLS */
+            e = rdss__error_new(RDSS_ERR_TLS_REFUSED,
+                                "%s port %u answered with MySQL error %u before TLS was set up; "
+                                "nothing a server says before its certificate is verified is "
+                                "trusted (a check just after found it offering TLS: try again)",
+                                a->plan.host, a->plan.port, number);
+        else if (a->plan.pinned && number == CR_SSL_CONNECTION_ERROR)
+            e = rdss__error_new(RDSS_ERR_CERT_VERIFY,
+                                "%s port %u presented another certificate to the connection than "
+                                "to the check just before it (several servers behind one address, "
+                                "or a certificate change): try again",
+                                a->plan.host, a->plan.port);
+        else if (number == CR_SSL_CONNECTION_ERROR)
+            /* our check (libpq's rules) passed, libmariadb's own host check
+             * (OpenSSL's X509_check_host/_ip_asc) did not: the stricter
+             * answer stands, e.g. an address only in the CN next to DNS SANs */
+            e = rdss__error_new(RDSS_ERR_HOSTNAME_MISMATCH,
+                                "libmariadb's host-name check refused the certificate for \"%s\" "
+                                "(OpenSSL's rules: an address must be an IP SAN; a name is not "
+                                "matched against the CN when there are DNS SANs): connect by a name "
+                                "the certificate lists, or use a verify-name",
+                                a->plan.host);
+        else
+            e = rdss__error_new(RDSS_ERR_SERVER,
+                                "TLS to the server verifies, but the connection failed after it "
+                                "(client error %u; see the driver's message)", number);
+    }
+    rdss__error_set_driver_message(e, mysql_error(a->mysql));
+    return e;
+}
+
+static void finish(rdss_mysql_attempt *a)
+{
+    unhook(a);
+    unwatch(a);
+    if (a->connected != NULL && mysql_get_ssl_cipher(a->mysql) == NULL) {
+        /* cannot happen with the options set; never hand out plaintext */
+        a->connected = NULL;
+        a->error = rdss__error_new(RDSS_ERR_INTERNAL, "libmariadb connected without TLS; refused");
+    } else if (a->connected == NULL) {
+        a->error = classify_failure(a);
+    } else {
+        const SSL *ssl = ssl_of(a->mysql);
+        rdss__warn_if_expiring(&a->expiry, a->plan.host, (int)a->plan.port, ssl);
+        if (a->narrow == NULL && ssl != NULL)
+            rdss__narrow_learn_from(a->plan.trust, a->key, a->plan.verify_name, SSL_get_peer_cert_chain(ssl));
+    }
+    rdss__my_plan_restore(&a->plan, a->mysql, a->connected != NULL);
+    rdss__count_result(rdss_error_code(a->error));
+}
+
+/* A narrowed connect that failed in TLS (before any credentials: libmariadb
+ * verifies first) is tried again on the same handle with the full trust,
+ * within the same deadline; 1 when it was restarted. */
+static int retry_with_full_trust(rdss_mysql_attempt *a)
+{
+    if (a->connected != NULL || a->narrow == NULL || mysql_errno(a->mysql) != CR_SSL_CONNECTION_ERROR ||
+        rdss__deadline_passed(a->deadline))
+        return 0;
+    rdss__narrow_forget(a->plan.trust, a->key);
+    rdss__trust_unref(a->narrow);
+    a->narrow = NULL;
+    if (mysql_optionsv(a->mysql, MYSQL_OPT_SSL_CA, rdss__trust_ca_file(a->plan.trust)) != 0)
+        return 0;
+    a->tls_done = 0;
+    a->driver_waits = drive_start(a, a->client_flag);
+    return 1;
+}
+
+/* The server's address refused the TCP connection (or could not be
+ * reached): the next address the name resolved to, as libmariadb itself
+ * would have tried them. 1 when restarted. */
+static int try_next_address(rdss_mysql_attempt *a)
+{
+    unsigned number = mysql_errno(a->mysql);
+    if (a->connected != NULL || a->trying == NULL || a->trying->ai_next == NULL ||
+        (number != CR_CONN_HOST_ERROR && number != CR_CONNECTION_ERROR) || rdss__deadline_passed(a->deadline))
+        return 0;
+    a->trying = a->trying->ai_next;
+    a->tls_done = 0;
+    a->driver_waits = drive_start(a, a->client_flag);
+    return 1;
+}
+
+/* The deadline passed while the driver waits: end its connect at once.
+ * Shutting the socket makes every pending read and write fail, and
+ * MYSQL_WAIT_TIMEOUT ends the waits that honour it; the driver then unwinds
+ * its own state and the handle is reusable, as after any failed connect. */
+static void abandon(rdss_mysql_attempt *a)
+{
+    int fd = (int)mysql_get_socket(a->mysql);
+    if (fd >= 0)
+        shutdown(fd, SHUT_RDWR);
+    for (int round = 0; a->driver_waits != 0 && round < 64; round++)
+        a->driver_waits = drive_cont(a, (a->driver_waits & (MYSQL_WAIT_READ | MYSQL_WAIT_WRITE)) |
+                                            MYSQL_WAIT_TIMEOUT);
+    unhook(a);
+    unwatch(a);
+    rdss__my_plan_restore(&a->plan, a->mysql, 0);
+    a->connected = NULL; /* a completion now is past the deadline: the caller closes the handle */
+    a->driver_waits = 0;
+    a->error = timeout_error(a);
+    rdss__count_result(RDSS_ERR_TIMEOUT);
+}
+
+/* What the caller waits for next; 0 when done. */
+static int next_wait(rdss_mysql_attempt *a)
+{
+    if (a->driver_waits == 0 && (try_next_address(a) || retry_with_full_trust(a)))
+        return next_wait(a); /* bounded: addresses run out, and the retry has no narrowed trust */
+    if (a->driver_waits == 0) {
+        finish(a);
+        return 0;
+    }
+    /* our deadline always wakes the caller */
+    return (a->driver_waits & (MYSQL_WAIT_READ | MYSQL_WAIT_WRITE | MYSQL_WAIT_EXCEPT)) | MYSQL_WAIT_TIMEOUT;
+}
+
+/* SHA-1 of the leaf in libmariadb 3.3's fingerprint format (40 hex). */
+static int fingerprint_of(X509 *leaf, char out[41])
+{
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (!X509_digest(leaf, EVP_sha1(), digest, &len) || len != 20)
+        return 0;
+    for (unsigned i = 0; i < len; i++)
+        snprintf(out + 2 * (size_t)i, 3, "%02x", digest[i]);
+    return 1;
+}
+
+/* Everything before the driver runs; RDSS_OK when it may start. */
+static rdss_code prepare(rdss_mysql_attempt *a, const rdss_config *cfg, const char *host,
+                         unsigned port, const char *unix_socket)
+{
+    rdss_code code = rdss__my_plan(a->mysql, cfg, host, port, unix_socket, &a->plan, &a->error);
+    if (code != RDSS_OK)
+        return code;
+    /* The one lookup, within the deadline: the probes and libmariadb use its
+     * addresses (a name that does not resolve is typed before any I/O). */
+    code = rdss__resolve(a->plan.host, (int)a->plan.port, a->deadline, &a->addresses, &a->error);
+    if (code != RDSS_OK)
+        return code;
+    a->trying = a->addresses;
+    char fingerprint[41] = "";
+    rdss__narrow_key("mysql", a->plan.host, (int)a->plan.port, a->plan.verify_name, a->key, sizeof(a->key));
+    if (a->plan.pinned) {
+        rdss_probe_facts facts = {0};
+        code = rdss__probe_at(RDSS_ENGINE_MYSQL, a->addresses, a->plan.host, (int)a->plan.port,
+                              a->plan.verify_name, a->plan.trust, a->deadline, &facts, &a->error);
+        int made = code == RDSS_OK && fingerprint_of(sk_X509_value(facts.chain, 0), fingerprint);
+        if (made && facts.anchor != NULL) /* the probe just verified it: narrow to its anchor */
+            rdss__narrow_learn(a->plan.trust, a->key, facts.anchor);
+        rdss__probe_facts_free(&facts);
+        if (code != RDSS_OK)
+            return code;
+        if (!made)
+            return rdss__fail(&a->error, RDSS_ERR_INTERNAL, "cannot hash the server's certificate");
+    }
+    a->narrow = rdss__narrow_lookup(a->plan.trust, a->key);
+    if (a->narrow == NULL) {
+        code = rdss__narrow_first(RDSS_ENGINE_MYSQL, a->plan.host, a->addresses, (int)a->plan.port,
+                                  a->plan.verify_name, a->plan.trust, a->deadline, a->key, &a->narrow,
+                                  &a->error);
+        if (code != RDSS_OK)
+            return code; /* typed by the probe: the driver could not have connected */
+    }
+    code = rdss__my_plan_apply(&a->plan, a->mysql, a->narrow ? a->narrow : a->plan.trust, fingerprint,
+                               &a->error);
+    return code == RDSS_OK ? hook(a) : code;
+}
+
+int rdss_mysql_connect_start(rdss_mysql_attempt **attempt, const rdss_config *cfg, MYSQL *mysql,
+                             const char *host, const char *user, const char *passwd,
+                             const char *db, unsigned int port, const char *unix_socket,
+                             unsigned long client_flag)
+{
+    if (attempt == NULL)
+        return 0;
+    rdss_mysql_attempt *a = *attempt = calloc(1, sizeof(*a));
+    if (a == NULL)
+        return 0;
+    a->plan.option_file.fd = -1;
+    a->mysql = mysql;
+    a->timeout_ms = rdss_config_timeout_ms(cfg);
+    a->deadline = rdss__deadline_in(a->timeout_ms);
+    a->expiry = rdss__expiry_watch(cfg);
+    int failed = 0;
+    a->user = copy_or_null(user, &failed);
+    a->password = copy_or_null(passwd, &failed);
+    a->db = copy_or_null(db, &failed);
+    if (failed)
+        rdss__fail(&a->error, RDSS_ERR_INTERNAL, "out of memory");
+    if (failed || prepare(a, cfg, host, port, unix_socket) != RDSS_OK) {
+            rdss__count_result(rdss_error_code(a->error));
+        return 0;
+    }
+    a->client_flag = client_flag;
+    a->driver_waits = drive_start(a, client_flag);
+    return next_wait(a);
+}
+
+int rdss_mysql_connect_cont(rdss_mysql_attempt *a, int ready_status)
+{
+    if (a == NULL || a->driver_waits == 0)
+        return 0;
+    if (rdss__deadline_passed(a->deadline)) {
+        abandon(a);
+        return 0;
+    }
+    /* A timeout the driver did not ask for is only ours, and not yet due. */
+    if ((ready_status & (MYSQL_WAIT_READ | MYSQL_WAIT_WRITE | MYSQL_WAIT_EXCEPT)) == 0 &&
+        !(a->driver_waits & MYSQL_WAIT_TIMEOUT))
+        return next_wait(a);
+    a->driver_waits = drive_cont(a, ready_status);
+    return next_wait(a);
+}
+
+long rdss_mysql_connect_wait_ms(const rdss_mysql_attempt *a)
+{
+    if (a == NULL || a->driver_waits == 0)
+        return 0;
+    long left = rdss__deadline_remaining_ms(a->deadline);
+    if (a->driver_waits & MYSQL_WAIT_TIMEOUT) {
+        long driver = (long)mysql_get_timeout_value_ms(a->mysql);
+        if (driver < left)
+            left = driver;
+    }
+    return left;
+}
+
+MYSQL *rdss_mysql_connect_result(rdss_mysql_attempt *a, rdss_error **err)
+{
+    if (a == NULL) {
+        rdss__fail(err, RDSS_ERR_INTERNAL, "out of memory starting the connection");
+        return NULL;
+    }
+    if (a->driver_waits != 0) {
+        rdss__fail(err, RDSS_ERR_INVALID_ARGUMENT,
+                   "rdss_mysql_connect_result: the connect has not finished (call "
+                   "rdss_mysql_connect_cont until it returns 0)");
+        return NULL;
+    }
+    if (a->connected != NULL) {
+        rdss__succeed(err);
+        return a->connected;
+    }
+    if (a->error == NULL) {
+        rdss__fail(err, RDSS_ERR_INVALID_ARGUMENT,
+                   "rdss_mysql_connect_result: the error was already handed over");
+        return NULL;
+    }
+    rdss__hand_over(err, a->error);
+    a->error = NULL;
+    return NULL;
+}
+
+void rdss_mysql_attempt_free(rdss_mysql_attempt *a)
+{
+    if (a == NULL)
+        return;
+    if (a->driver_waits != 0)
+        abandon(a);
+    unwatch(a);
+    if (a->addresses != NULL)
+        freeaddrinfo(a->addresses);
+    rdss__my_plan_free(&a->plan);
+    rdss__trust_unref(a->narrow);
+    if (a->password != NULL)
+        OPENSSL_cleanse(a->password, strlen(a->password));
+    free(a->user);
+    free(a->password);
+    free(a->db);
+    rdss_error_free(a->error);
+    free(a);
+}
+
+/* Waits as `waits` says, never past the attempt's deadline. */
+static int wait_for_driver(rdss_mysql_attempt *a, int waits)
+{
+    struct pollfd pfd = {(int)mysql_get_socket(a->mysql), 0, 0};
+    if (waits & MYSQL_WAIT_READ)
+        pfd.events |= POLLIN;
+    if (waits & MYSQL_WAIT_WRITE)
+        pfd.events |= POLLOUT;
+    if (waits & MYSQL_WAIT_EXCEPT)
+        pfd.events |= POLLPRI;
+    long wait_ms = rdss_mysql_connect_wait_ms(a);
+    int ready = poll(&pfd, 1, (int)(wait_ms < 0 ? 0 : wait_ms));
+    if (ready <= 0)
+        return MYSQL_WAIT_TIMEOUT;
+    int status = 0;
+    if (pfd.revents & (POLLIN | POLLHUP | POLLERR))
+        status |= MYSQL_WAIT_READ;
+    if (pfd.revents & (POLLOUT | POLLHUP | POLLERR))
+        status |= MYSQL_WAIT_WRITE;
+    if (pfd.revents & POLLPRI)
+        status |= MYSQL_WAIT_EXCEPT;
+    return status & (waits | MYSQL_WAIT_TIMEOUT) ? status : MYSQL_WAIT_TIMEOUT;
+}
+
+MYSQL *rdss_mysql_connect(const rdss_config *cfg, MYSQL *mysql, const char *host, const char *user,
+                          const char *passwd, const char *db, unsigned int port,
+                          const char *unix_socket, unsigned long client_flag, rdss_error **err)
+{
+    rdss_mysql_attempt *a = NULL;
+    int waits = rdss_mysql_connect_start(&a, cfg, mysql, host, user, passwd, db, port, unix_socket,
+                                         client_flag);
+    while (waits != 0)
+        waits = rdss_mysql_connect_cont(a, wait_for_driver(a, waits));
+    MYSQL *connected = rdss_mysql_connect_result(a, err);
+    rdss_mysql_attempt_free(a);
+    return connected;
+}
+
+MYSQL *rdss_mysql_connect_uri(const rdss_config *cfg, MYSQL *mysql, const char *uri,
+                              unsigned long client_flag, rdss_error **err)
+{
+    rdss_my_uri parsed;
+    if (rdss__my_uri_parse(uri, &parsed, err) != RDSS_OK)
+        return NULL;
+    if (mysql == NULL) {
+        rdss__my_uri_free(&parsed);
+        rdss__fail(err, RDSS_ERR_INVALID_ARGUMENT, "the MYSQL handle is NULL (call mysql_init first)");
+        return NULL;
+    }
+    /* the URI's settings become the handle's, as if the caller had set them */
+    if ((parsed.ssl_ca && mysql_optionsv(mysql, MYSQL_OPT_SSL_CA, parsed.ssl_ca)) ||
+        (parsed.charset && mysql_optionsv(mysql, MYSQL_SET_CHARSET_NAME, parsed.charset))) {
+        rdss__my_uri_free(&parsed);
+        rdss__fail(err, RDSS_ERR_INTERNAL, "libmariadb refused an option: %s", mysql_error(mysql));
+        return NULL;
+    }
+    MYSQL *connected = rdss_mysql_connect(cfg, mysql, parsed.host, parsed.user,
+                                          parsed.password ? parsed.password : "", parsed.database,
+                                          parsed.port, NULL, client_flag, err);
+    if (parsed.password != NULL)
+        OPENSSL_cleanse(parsed.password, strlen(parsed.password));
+    rdss__my_uri_free(&parsed);
+    return connected;
+}
+
+rdss_code rdss_mysql_uri_host_port(const char *uri, char *host, size_t host_size, unsigned int *port,
+                                   rdss_error **err)
+{
+    if (host == NULL || host_size == 0 || port == NULL)
+        return rdss__fail(err, RDSS_ERR_INVALID_ARGUMENT, "rdss_mysql_uri_host_port: no room for the answer");
+    rdss_my_uri parsed;
+    rdss_code code = rdss__my_uri_parse(uri, &parsed, err);
+    if (code != RDSS_OK)
+        return code;
+    snprintf(host, host_size, "%s", parsed.host);
+    *port = parsed.port ? parsed.port : 3306;
+    rdss__my_uri_free(&parsed);
+    return RDSS_OK;
+}
+
+MYSQL *rdss_mysql_real_connect(MYSQL *mysql, const char *host, const char *user, const char *passwd,
+                               const char *db, unsigned int port, const char *unix_socket,
+                               unsigned long client_flag)
+{
+    rdss_error *e = NULL;
+    MYSQL *connected = rdss_mysql_connect(NULL, mysql, host, user, passwd, db, port, unix_socket,
+                                          client_flag, &e);
+    rdss__set_last_error(e);
+    return connected;
+}
+
+rdss_code rdss_mysql_tls_info(MYSQL *mysql, rdss_tls_info **out, rdss_error **err)
+{
+    if (out == NULL)
+        return rdss__fail(err, RDSS_ERR_INVALID_ARGUMENT, "rdss_mysql_tls_info: out is NULL");
+    *out = NULL;
+    const SSL *ssl = ssl_of(mysql);
+    if (ssl == NULL)
+        return rdss__fail(err, RDSS_ERR_INVALID_ARGUMENT,
+                          "rdss_mysql_tls_info: not a MYSQL connected over TLS");
+    return rdss__tls_info_from_ssl(ssl, out, err);
+}

@@ -1,0 +1,143 @@
+#define _GNU_SOURCE /* F_DUPFD_CLOEXEC */
+#include "net/watchdog.h"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+struct rdss_watch {
+    int fd; /* our duplicate */
+    rdss_deadline deadline;
+    atomic_int fired;
+    struct rdss_watch *next;
+};
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t changed;
+static rdss_watch *watches; /* under lock */
+static int running;         /* the thread exists in this process; under lock */
+static pthread_once_t setup_once = PTHREAD_ONCE_INIT;
+
+/* In a child after fork() only the forking thread exists: no watchdog
+ * thread, and the parent's watches belong to threads the child lacks. */
+static void init_changed(void)
+{
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&changed, &attr);
+    pthread_condattr_destroy(&attr);
+}
+
+static void after_fork_in_child(void)
+{
+    pthread_mutex_init(&lock, NULL);
+    init_changed(); /* the parent's thread waited on it: a waiter the child lacks */
+    running = 0;
+    watches = NULL; /* their owners are not in this process: left, not freed */
+}
+
+static void setup(void)
+{
+    init_changed();
+    pthread_atfork(NULL, NULL, after_fork_in_child);
+}
+
+static void *watch_loop(void *unused)
+{
+    (void)unused;
+    pthread_mutex_lock(&lock);
+    for (;;) {
+        int64_t earliest = INT64_MAX;
+        for (rdss_watch *w = watches; w != NULL; w = w->next) {
+            if (atomic_load(&w->fired))
+                continue;
+            if (rdss__deadline_passed(w->deadline)) {
+                shutdown(w->fd, SHUT_RDWR);
+                atomic_store(&w->fired, 1);
+            } else if (w->deadline.at_ms < earliest) {
+                earliest = w->deadline.at_ms;
+            }
+        }
+        if (earliest == INT64_MAX) {
+            pthread_cond_wait(&changed, &lock);
+        } else {
+            struct timespec until = {(time_t)(earliest / 1000), (long)(earliest % 1000) * 1000000L};
+            pthread_cond_timedwait(&changed, &lock, &until);
+        }
+    }
+    return NULL;
+}
+
+/* Under lock. */
+static int ensure_thread(void)
+{
+    if (running)
+        return 1;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&attr, (size_t)64 * 1024);
+    /* a program's signal handlers never run on our thread */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pthread_t thread;
+    running = pthread_create(&thread, &attr, watch_loop, NULL) == 0;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    pthread_attr_destroy(&attr);
+    return running;
+}
+
+rdss_watch *rdss__watchdog_arm(int fd, rdss_deadline deadline)
+{
+    pthread_once(&setup_once, setup);
+    rdss_watch *w = calloc(1, sizeof(*w));
+    if (w == NULL)
+        return NULL;
+    w->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    w->deadline = deadline;
+    atomic_init(&w->fired, 0);
+    if (w->fd < 0) {
+        free(w);
+        return NULL;
+    }
+    pthread_mutex_lock(&lock);
+    if (!ensure_thread()) {
+        pthread_mutex_unlock(&lock);
+        close(w->fd);
+        free(w);
+        return NULL;
+    }
+    w->next = watches;
+    watches = w;
+    pthread_cond_signal(&changed);
+    pthread_mutex_unlock(&lock);
+    return w;
+}
+
+void rdss__watchdog_disarm(rdss_watch *watch)
+{
+    if (watch == NULL)
+        return;
+    pthread_mutex_lock(&lock);
+    for (rdss_watch **p = &watches; *p != NULL; p = &(*p)->next) {
+        if (*p == watch) {
+            *p = watch->next;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&lock);
+    close(watch->fd);
+    free(watch);
+}
+
+int rdss__watchdog_fired(const rdss_watch *watch)
+{
+    return watch != NULL && atomic_load(&((rdss_watch *)watch)->fired);
+}
