@@ -58,7 +58,7 @@ function(rdss_embedded_edition output)
   file(CONFIGURE OUTPUT "${output}" CONTENT
 "/* Generated from certs/rds-global-roots.pins and certs/editions.txt by
  * cmake/embedded_edition.cmake. Do not edit. */
-#include \"edition.h\"
+#include \"trust/edition.h\"
 
 const char rdss__embedded_edition_date[] = \"${pin_edition}\";
 const char rdss__embedded_edition_sha256[] = \"${pin_edition-sha256}\";
