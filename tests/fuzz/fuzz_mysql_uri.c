@@ -5,7 +5,7 @@
 
 #include "fuzz_text.h"
 
-#include "mysql_uri.h"
+#include "mysql/mysql_uri.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size); /* libFuzzer calls it */
 

@@ -6,7 +6,7 @@
 
 #include "fuzz_text.h"
 
-#include "pg_params.h"
+#include "pg/pg_params.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size); /* libFuzzer calls it */
 

@@ -16,7 +16,7 @@
  *
  * Every connect runs twice: with the default trust plus the test root as
  * an extra CA (so many roots that the library probes the server itself
- * before the driver runs, see lib/narrow.h), and with the test root alone,
+ * before the driver runs, see lib/anchors/narrow.h), and with the test root alone,
  * where libpq and libmariadb meet the server first. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,5 +1,5 @@
 /* Connects by name when the DNS server is silent or slow, both engines: the
- * caller's deadline covers name resolution (lib/resolve.c). A silent
+ * caller's deadline covers name resolution (lib/net/resolve.c). A silent
  * resolver ends in RDSS_ERR_TIMEOUT within the deadline, and the lookups the
  * library abandons end when glibc's own timeout passes (no thread stays
  * behind, nothing crashes); a resolver answering after half the deadline

@@ -5,7 +5,7 @@
  * 3.3 checks only the host it connects to, so the probe checks the name and
  * libmariadb is pinned to the probed leaf's fingerprint), and, for both
  * engines, the first connect to an endpoint with a trust of more than 4
- * certificates (the probe learns the anchor; see lib/narrow.h). Whatever
+ * certificates (the probe learns the anchor; see lib/anchors/narrow.h). Whatever
  * the second server is, not one byte of login may reach it: a server
  * without TLS gets nothing after its handshake (MySQL) or SSLRequest
  * (PostgreSQL), a real server with another certificate from the same CA

@@ -8,7 +8,7 @@
  *
  * Every connect runs twice: with the embedded bundle, whose ~90 roots make
  * the library probe the endpoint itself before the driver runs (see
- * lib/narrow.h), and with the test PKI's one root, a trust too small to be
+ * lib/anchors/narrow.h), and with the test PKI's one root, a trust too small to be
  * worth that, where libpq and libmariadb meet the server first: only that
  * run reaches libmariadb's blocking TLS reads and libpq's parsing of the
  * ErrorResponse. */

@@ -12,7 +12,7 @@
 #include <cmocka.h>
 #include <openssl/pem.h>
 
-#include "cafile.h"
+#include "trust/cafile.h"
 #include "certgen.h"
 
 typedef struct fixture {

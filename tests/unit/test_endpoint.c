@@ -7,8 +7,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "endpoint.h"
-#include "trust.h"
+#include "trust/endpoint.h"
+#include "trust/trust.h"
 
 static void regions_of_endpoint_names(void **state)
 {

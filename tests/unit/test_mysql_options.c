@@ -12,8 +12,8 @@
 #include <cmocka.h>
 
 #include "certgen.h"
-#include "classify.h"
-#include "mysql_optfile.h"
+#include "tls/classify.h"
+#include "mysql/mysql_optfile.h"
 
 static char *dir;
 

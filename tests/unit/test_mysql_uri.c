@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "mysql_uri.h"
+#include "mysql/mysql_uri.h"
 
 static void full_uri(void **state)
 {

@@ -16,7 +16,7 @@
 
 #include "certgen.h"
 #include "child.h"
-#include "narrow.h"
+#include "anchors/narrow.h"
 
 static void learn_lookup_forget(void **state)
 {

@@ -10,7 +10,7 @@
 #include <cmocka.h>
 
 #include "driver_options.h"
-#include "option_table.h"
+#include "policy/option_table.h"
 
 static void every_driver_option_is_classified(rdss__option_table table, const driver_option_list *known,
                                               const char *driver)

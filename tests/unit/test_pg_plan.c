@@ -12,8 +12,8 @@
 #include <cmocka.h>
 
 #include "certgen.h"
-#include "config.h"
-#include "pg_params.h"
+#include "trust/config.h"
+#include "pg/pg_params.h"
 
 static const char *value_of(const rdss_pg_plan *plan, const char *keyword)
 {
