@@ -13,7 +13,7 @@
 
 /* A trust of a few certificates costs a driver nothing to decode: such
  * trusts are neither probed, verified nor remembered for narrowing. */
-static int worth_narrowing(const rdss_trust *full)
+static int worth_narrowing(const rdss__trust *full)
 {
     return sk_X509_num(rdss__trust_certs(full)) > SMALL_TRUST;
 }
@@ -21,7 +21,7 @@ static int worth_narrowing(const rdss_trust *full)
 typedef struct entry {
     char *key;
     unsigned char full[32]; /* the digest of the trust it was learned under */
-    rdss_trust *narrow; /* the anchor alone, with its own CA file */
+    rdss__trust *narrow; /* the anchor alone, with its own CA file */
     uint64_t used;      /* for least-recently-used eviction */
 } entry;
 
@@ -78,7 +78,7 @@ void rdss__narrow_key(const char *engine, const char *address, int port, const c
 
 /* An endpoint has an entry per trust: configs with other bundles that
  * alternate on it do not evict each other. */
-static entry *find(const rdss_trust *full, const char *key)
+static entry *find(const rdss__trust *full, const char *key)
 {
     for (int i = 0; i < CACHE_SIZE; i++)
         if (cache[i].key != NULL && strcmp(cache[i].key, key) == 0 &&
@@ -87,9 +87,9 @@ static entry *find(const rdss_trust *full, const char *key)
     return NULL;
 }
 
-rdss_trust *rdss__narrow_lookup(const rdss_trust *full, const char *key)
+rdss__trust *rdss__narrow_lookup(const rdss__trust *full, const char *key)
 {
-    rdss_trust *found = NULL;
+    rdss__trust *found = NULL;
     lock_cache();
     entry *e = find(full, key);
     if (e != NULL) {
@@ -100,12 +100,12 @@ rdss_trust *rdss__narrow_lookup(const rdss_trust *full, const char *key)
     return found;
 }
 
-void rdss__narrow_learn(const rdss_trust *full, const char *key, X509 *anchor)
+void rdss__narrow_learn(const rdss__trust *full, const char *key, X509 *anchor)
 {
     if (!worth_narrowing(full))
         return;
     /* built outside the lock: it writes a memfd */
-    rdss_trust *narrow = NULL;
+    rdss__trust *narrow = NULL;
     if (rdss__trust_of_one(full, anchor, &narrow) != RDSS_OK)
         return;
     char *copy = strdup(key);
@@ -136,7 +136,7 @@ void rdss__narrow_learn(const rdss_trust *full, const char *key, X509 *anchor)
     free(copy);
 }
 
-void rdss__narrow_learn_from(const rdss_trust *full, const char *key, const char *name,
+void rdss__narrow_learn_from(const rdss__trust *full, const char *key, const char *name,
                              STACK_OF(X509) *chain)
 {
     /* after every successful connect with a small trust: skip the
@@ -149,7 +149,7 @@ void rdss__narrow_learn_from(const rdss_trust *full, const char *key, const char
     X509_free(anchor);
 }
 
-void rdss__narrow_forget(const rdss_trust *full, const char *key)
+void rdss__narrow_forget(const rdss__trust *full, const char *key)
 {
     lock_cache();
     entry *e = find(full, key);
@@ -159,13 +159,13 @@ void rdss__narrow_forget(const rdss_trust *full, const char *key)
 }
 
 rdss_code rdss__narrow_first(rdss_engine engine, const char *host, const struct addrinfo *addresses,
-                             int port, const char *name, const rdss_trust *full, rdss_deadline deadline,
-                             const char *key, rdss_trust **narrow, rdss_error **err)
+                             int port, const char *name, const rdss__trust *full, rdss__deadline deadline,
+                             const char *key, rdss__trust **narrow, rdss_error **err)
 {
     *narrow = NULL;
     if (!worth_narrowing(full))
         return RDSS_OK;
-    rdss_probe_facts facts = {0};
+    rdss__probe_facts facts = {0};
     rdss_code code = addresses != NULL
                          ? rdss__probe_at(engine, addresses, host, port, name, full, deadline, &facts, err)
                          : rdss__probe(engine, host, port, name, full, deadline, &facts, err);

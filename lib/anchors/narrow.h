@@ -10,8 +10,8 @@
  *
  * Bounded (64 endpoints, least recently used out), thread-safe, memfds only
  * (nothing on disk); released at exit. */
-#ifndef RDSS_LIB_NARROW_H
-#define RDSS_LIB_NARROW_H
+#ifndef RDSS__LIB_NARROW_H
+#define RDSS__LIB_NARROW_H
 
 #include <openssl/x509.h>
 
@@ -26,18 +26,18 @@ void rdss__narrow_key(const char *engine, const char *address, int port, const c
 /* The narrowed trust remembered for `key` under `full` (under a trust of
  * the same certificates: see rdss__trust_digest), as a new reference,
  * or NULL (use the full trust). */
-rdss_trust *rdss__narrow_lookup(const rdss_trust *full, const char *key);
+rdss__trust *rdss__narrow_lookup(const rdss__trust *full, const char *key);
 
 /* Remembers that `anchor` (a certificate of `full`) anchored `key`. */
-void rdss__narrow_learn(const rdss_trust *full, const char *key, X509 *anchor);
+void rdss__narrow_learn(const rdss__trust *full, const char *key, X509 *anchor);
 
 /* The anchor the server presented over `ssl` verifies to under `full` (for
  * `name`), remembered for `key`. Does nothing when it does not verify. */
-void rdss__narrow_learn_from(const rdss_trust *full, const char *key, const char *name,
+void rdss__narrow_learn_from(const rdss__trust *full, const char *key, const char *name,
                              STACK_OF(X509) *chain);
 
 /* Forgets what `key` learned under `full`. */
-void rdss__narrow_forget(const rdss_trust *full, const char *key);
+void rdss__narrow_forget(const rdss__trust *full, const char *key);
 
 /* For an endpoint not seen yet: the credential-free probe verifies the
  * server against `full` in-process (its certificates are parsed already),
@@ -48,7 +48,7 @@ void rdss__narrow_forget(const rdss_trust *full, const char *key);
  * verdict: a connect that cannot succeed is typed without running the driver.
  * `addresses`: where `host` resolved already, or NULL to resolve it. */
 rdss_code rdss__narrow_first(rdss_engine engine, const char *host, const struct addrinfo *addresses,
-                             int port, const char *name, const rdss_trust *full, rdss_deadline deadline,
-                             const char *key, rdss_trust **narrow, rdss_error **err);
+                             int port, const char *name, const rdss__trust *full, rdss__deadline deadline,
+                             const char *key, rdss__trust **narrow, rdss_error **err);
 
 #endif

@@ -1,6 +1,6 @@
 /* Per-process counts of connect results, for monitoring. */
-#ifndef RDSS_LIB_COUNTERS_H
-#define RDSS_LIB_COUNTERS_H
+#ifndef RDSS__LIB_COUNTERS_H
+#define RDSS__LIB_COUNTERS_H
 
 #include "rdssecure/rdssecure.h"
 

@@ -11,24 +11,24 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-rdss_deadline rdss__deadline_in(long timeout_ms)
+rdss__deadline rdss__deadline_in(long timeout_ms)
 {
-    rdss_deadline deadline = {now_ms() + timeout_ms};
+    rdss__deadline deadline = {now_ms() + timeout_ms};
     return deadline;
 }
 
-long rdss__deadline_remaining_ms(rdss_deadline deadline)
+long rdss__deadline_remaining_ms(rdss__deadline deadline)
 {
     int64_t left = deadline.at_ms - now_ms();
     return left > 0 ? (long)left : 0;
 }
 
-int rdss__deadline_passed(rdss_deadline deadline)
+int rdss__deadline_passed(rdss__deadline deadline)
 {
     return rdss__deadline_remaining_ms(deadline) == 0;
 }
 
-int rdss__wait_fd(int fd, int want_write, rdss_deadline deadline)
+int rdss__wait_fd(int fd, int want_write, rdss__deadline deadline)
 {
     for (;;) {
         long left = rdss__deadline_remaining_ms(deadline);

@@ -75,7 +75,7 @@ int rdss_code_from_name(const char *name)
     return -1;
 }
 
-RDSS_PRINTF(1, 0) static char *vformat(const char *fmt, va_list ap)
+RDSS__PRINTF(1, 0) static char *vformat(const char *fmt, va_list ap)
 {
     va_list measure;
     va_copy(measure, ap);
@@ -89,7 +89,7 @@ RDSS_PRINTF(1, 0) static char *vformat(const char *fmt, va_list ap)
     return text;
 }
 
-RDSS_PRINTF(2, 0) static rdss_error *error_vnew(rdss_code code, const char *fmt, va_list ap)
+RDSS__PRINTF(2, 0) static rdss_error *error_vnew(rdss_code code, const char *fmt, va_list ap)
 {
     rdss_error *e = calloc(1, sizeof(*e));
     if (e == NULL)
@@ -180,7 +180,7 @@ void rdss__error_set_chain_not_after(rdss_error *e, const char *not_after)
 }
 
 /* The message with `added` before or after it. */
-RDSS_PRINTF(3, 0) static void join_message(rdss_error *e, int before, const char *fmt, va_list ap)
+RDSS__PRINTF(3, 0) static void join_message(rdss_error *e, int before, const char *fmt, va_list ap)
 {
     if (e == NULL || e == &out_of_memory_error)
         return;

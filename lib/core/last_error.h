@@ -1,6 +1,6 @@
 /* The per-thread error of the drop-in connect forms. */
-#ifndef RDSS_LIB_LAST_ERROR_H
-#define RDSS_LIB_LAST_ERROR_H
+#ifndef RDSS__LIB_LAST_ERROR_H
+#define RDSS__LIB_LAST_ERROR_H
 
 #include "rdssecure/rdssecure.h"
 

@@ -2,12 +2,12 @@
  * version compiled against). */
 #include "rdssecure/rdssecure.h"
 
-#define RDSS_STR2(x) #x
-#define RDSS_STR(x) RDSS_STR2(x)
+#define RDSS__STR2(x) #x
+#define RDSS__STR(x) RDSS__STR2(x)
 
 const char *rdss_version(void)
 {
-    return RDSS_STR(RDSSECURE_VERSION_MAJOR) "." RDSS_STR(RDSSECURE_VERSION_MINOR) "." RDSS_STR(
+    return RDSS__STR(RDSSECURE_VERSION_MAJOR) "." RDSS__STR(RDSSECURE_VERSION_MINOR) "." RDSS__STR(
         RDSSECURE_VERSION_PATCH);
 }
 

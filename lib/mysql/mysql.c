@@ -35,21 +35,21 @@ typedef unsigned char uchar; /* ma_tls.h needs it before ma_pvio.h declares it *
 
 struct rdss_mysql_attempt {
     MYSQL *mysql;
-    rdss_my_plan plan;
-    rdss_deadline deadline;
+    rdss__mysql_plan plan;
+    rdss__deadline deadline;
     long timeout_ms;
     char *user, *password, *db; /* copies: libmariadb reads them until done */
     int driver_waits;           /* MYSQL_WAIT_* the driver asked for; 0 when not running */
     int (*callers_io_wait)(my_socket, my_bool, int); /* restored when done */
     int hooked;
     unsigned long client_flag;
-    rdss_trust *narrow; /* the driver's CA file comes from it, or NULL: the plan's full trust */
+    rdss__trust *narrow; /* the driver's CA file comes from it, or NULL: the plan's full trust */
     char key[512];      /* the narrowing cache's key */
-    rdss_expiry_watch expiry;
+    rdss__expiry_watch expiry;
     struct addrinfo *addresses; /* where the host resolved: the one lookup of the connect */
     const struct addrinfo *trying; /* the one libmariadb connects to now */
     char address[64];   /* its numeric form, libmariadb's host */
-    rdss_watch *watch;  /* shuts the socket at the deadline (see watchdog.h) */
+    rdss__watch *watch;  /* shuts the socket at the deadline (see watchdog.h) */
     int watched_fd;
     int tls_done;       /* libmariadb wrote over TLS: it had verified the server */
     MYSQL *connected;
@@ -310,7 +310,7 @@ static void finish(rdss_mysql_attempt *a)
         if (a->narrow == NULL && ssl != NULL)
             rdss__narrow_learn_from(a->plan.trust, a->key, a->plan.verify_name, SSL_get_peer_cert_chain(ssl));
     }
-    rdss__my_plan_restore(&a->plan, a->mysql, a->connected != NULL);
+    rdss__mysql_plan_restore(&a->plan, a->mysql, a->connected != NULL);
     rdss__count_result(rdss_error_code(a->error));
 }
 
@@ -361,7 +361,7 @@ static void abandon(rdss_mysql_attempt *a)
                                             MYSQL_WAIT_TIMEOUT);
     unhook(a);
     unwatch(a);
-    rdss__my_plan_restore(&a->plan, a->mysql, 0);
+    rdss__mysql_plan_restore(&a->plan, a->mysql, 0);
     a->connected = NULL; /* a completion now is past the deadline: the caller closes the handle */
     a->driver_waits = 0;
     a->error = timeout_error(a);
@@ -397,7 +397,7 @@ static int fingerprint_of(X509 *leaf, char out[41])
 static rdss_code prepare(rdss_mysql_attempt *a, const rdss_config *cfg, const char *host,
                          unsigned port, const char *unix_socket)
 {
-    rdss_code code = rdss__my_plan(a->mysql, cfg, host, port, unix_socket, &a->plan, &a->error);
+    rdss_code code = rdss__mysql_plan_make(a->mysql, cfg, host, port, unix_socket, &a->plan, &a->error);
     if (code != RDSS_OK)
         return code;
     /* The one lookup, within the deadline: the probes and libmariadb use its
@@ -409,7 +409,7 @@ static rdss_code prepare(rdss_mysql_attempt *a, const rdss_config *cfg, const ch
     char fingerprint[41] = "";
     rdss__narrow_key("mysql", a->plan.host, (int)a->plan.port, a->plan.verify_name, a->key, sizeof(a->key));
     if (a->plan.pinned) {
-        rdss_probe_facts facts = {0};
+        rdss__probe_facts facts = {0};
         code = rdss__probe_at(RDSS_ENGINE_MYSQL, a->addresses, a->plan.host, (int)a->plan.port,
                               a->plan.verify_name, a->plan.trust, a->deadline, &facts, &a->error);
         int made = code == RDSS_OK && fingerprint_of(sk_X509_value(facts.chain, 0), fingerprint);
@@ -429,7 +429,7 @@ static rdss_code prepare(rdss_mysql_attempt *a, const rdss_config *cfg, const ch
         if (code != RDSS_OK)
             return code; /* typed by the probe: the driver could not have connected */
     }
-    code = rdss__my_plan_apply(&a->plan, a->mysql, a->narrow ? a->narrow : a->plan.trust, fingerprint,
+    code = rdss__mysql_plan_apply(&a->plan, a->mysql, a->narrow ? a->narrow : a->plan.trust, fingerprint,
                                &a->error);
     return code == RDSS_OK ? hook(a) : code;
 }
@@ -448,7 +448,7 @@ int rdss_mysql_connect_start(rdss_mysql_attempt **attempt, const rdss_config *cf
     a->mysql = mysql;
     a->timeout_ms = rdss_config_timeout_ms(cfg);
     a->deadline = rdss__deadline_in(a->timeout_ms);
-    a->expiry = rdss__expiry_watch(cfg);
+    a->expiry = rdss__expiry_watch_of(cfg);
     int failed = 0;
     a->user = copy_or_null(user, &failed);
     a->password = copy_or_null(passwd, &failed);
@@ -528,7 +528,7 @@ void rdss_mysql_attempt_free(rdss_mysql_attempt *a)
     unwatch(a);
     if (a->addresses != NULL)
         freeaddrinfo(a->addresses);
-    rdss__my_plan_free(&a->plan);
+    rdss__mysql_plan_free(&a->plan);
     rdss__trust_unref(a->narrow);
     if (a->password != NULL)
         OPENSSL_cleanse(a->password, strlen(a->password));
@@ -580,18 +580,18 @@ MYSQL *rdss_mysql_connect(const rdss_config *cfg, MYSQL *mysql, const char *host
 MYSQL *rdss_mysql_connect_uri(const rdss_config *cfg, MYSQL *mysql, const char *uri,
                               unsigned long client_flag, rdss_error **err)
 {
-    rdss_my_uri parsed;
-    if (rdss__my_uri_parse(uri, &parsed, err) != RDSS_OK)
+    rdss__mysql_uri parsed;
+    if (rdss__mysql_uri_parse(uri, &parsed, err) != RDSS_OK)
         return NULL;
     if (mysql == NULL) {
-        rdss__my_uri_free(&parsed);
+        rdss__mysql_uri_free(&parsed);
         rdss__fail(err, RDSS_ERR_INVALID_ARGUMENT, "the MYSQL handle is NULL (call mysql_init first)");
         return NULL;
     }
     /* the URI's settings become the handle's, as if the caller had set them */
     if ((parsed.ssl_ca && mysql_optionsv(mysql, MYSQL_OPT_SSL_CA, parsed.ssl_ca)) ||
         (parsed.charset && mysql_optionsv(mysql, MYSQL_SET_CHARSET_NAME, parsed.charset))) {
-        rdss__my_uri_free(&parsed);
+        rdss__mysql_uri_free(&parsed);
         rdss__fail(err, RDSS_ERR_INTERNAL, "libmariadb refused an option: %s", mysql_error(mysql));
         return NULL;
     }
@@ -600,7 +600,7 @@ MYSQL *rdss_mysql_connect_uri(const rdss_config *cfg, MYSQL *mysql, const char *
                                           parsed.port, NULL, client_flag, err);
     if (parsed.password != NULL)
         OPENSSL_cleanse(parsed.password, strlen(parsed.password));
-    rdss__my_uri_free(&parsed);
+    rdss__mysql_uri_free(&parsed);
     return connected;
 }
 
@@ -609,13 +609,13 @@ rdss_code rdss_mysql_uri_host_port(const char *uri, char *host, size_t host_size
 {
     if (host == NULL || host_size == 0 || port == NULL)
         return rdss__fail(err, RDSS_ERR_INVALID_ARGUMENT, "rdss_mysql_uri_host_port: no room for the answer");
-    rdss_my_uri parsed;
-    rdss_code code = rdss__my_uri_parse(uri, &parsed, err);
+    rdss__mysql_uri parsed;
+    rdss_code code = rdss__mysql_uri_parse(uri, &parsed, err);
     if (code != RDSS_OK)
         return code;
     snprintf(host, host_size, "%s", parsed.host);
     *port = parsed.port ? parsed.port : 3306;
-    rdss__my_uri_free(&parsed);
+    rdss__mysql_uri_free(&parsed);
     return RDSS_OK;
 }
 

@@ -33,13 +33,13 @@ rdss_code rdss_mysql_audit(MYSQL *mysql, rdss_audit **out, rdss_error **err)
     char value[64], version[64] = "", cipher[128] = "";
     rdss_audit *audit;
     if (!value_of(mysql, "SELECT @@GLOBAL.require_secure_transport", 0, value, sizeof(value))) {
-        audit = rdss__audit_new(RDSS_ENFORCED_UNKNOWN,
+        audit = rdss__audit_new(RDSS__ENFORCED_UNKNOWN,
                                 "the server has no require_secure_transport (MySQL before 5.7, "
                                 "MariaDB before 10.5.2): it cannot refuse plaintext clients",
                                 "require_secure_transport: not available (error %u)", mysql_errno(mysql));
     } else {
         int on = strcasecmp(value, "ON") == 0 || strcmp(value, "1") == 0;
-        audit = rdss__audit_new(on ? RDSS_ENFORCED_YES : RDSS_ENFORCED_NO,
+        audit = rdss__audit_new(on ? RDSS__ENFORCED_YES : RDSS__ENFORCED_NO,
                                 on ? NULL
                                    : "set require_secure_transport = ON (on RDS: in the DB parameter group)",
                                 "require_secure_transport = %s", on ? "ON" : "OFF");

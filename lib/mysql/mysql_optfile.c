@@ -26,14 +26,14 @@ typedef struct reader {
                        would otherwise be read 2^64 times */
     const char *group;
     FILE *out; /* the sanitized copy */
-    rdss_my_options *result;
+    rdss__mysql_options *result;
     rdss_code code;
     rdss_error **err;
 } reader;
 
 static void read_any(reader *r, const char *dir, const char *file, unsigned recursion);
 
-int rdss__my_tls_versions_ok(const char *list)
+int rdss__mysql_tls_versions_ok(const char *list)
 {
     if (list == NULL)
         return 0;
@@ -50,7 +50,7 @@ int rdss__my_tls_versions_ok(const char *list)
     return named;
 }
 
-int rdss__my_cipher_list_ok(const char *list)
+int rdss__mysql_cipher_list_ok(const char *list)
 {
     if (list == NULL || list[0] == '\0')
         return 0;
@@ -79,7 +79,7 @@ static int is_key_file(const char *key)
            strcasecmp(key, "tls-cert") == 0 || strcasecmp(key, "tls-key") == 0;
 }
 
-int rdss__my_file_ok(const char *path)
+int rdss__mysql_file_ok(const char *path)
 {
     struct stat st;
     return path == NULL || path[0] == '\0' || stat(path, &st) != 0 || S_ISREG(st.st_mode);
@@ -98,7 +98,7 @@ static verdict judge(const char *key, const char *value, const char **why)
     *why = o->why;
     switch (o->rule) {
     case RDSS__OPTION_ALLOWED:
-        if (is_key_file(key) && !rdss__my_file_ok(value)) {
+        if (is_key_file(key) && !rdss__mysql_file_ok(value)) {
             *why = "a client certificate or key must be a regular file (libmariadb opens it "
                    "blocking: a FIFO would hang the connect)";
             return REFUSE;
@@ -129,9 +129,9 @@ static verdict judge(const char *key, const char *value, const char **why)
         return REFUSE;
     }
     if (strcasecmp(key, "ssl-cipher") == 0 || strcasecmp(key, "tls-cipher") == 0)
-        return rdss__my_cipher_list_ok(value) ? KEEP : REFUSE;
+        return rdss__mysql_cipher_list_ok(value) ? KEEP : REFUSE;
     if (strcasecmp(key, "tls-version") == 0)
-        return rdss__my_tls_versions_ok(value) ? KEEP : REFUSE;
+        return rdss__mysql_tls_versions_ok(value) ? KEEP : REFUSE;
     if (strcasecmp(key, "protocol") == 0)
         return value != NULL && (atoi(value) == 1 || strcasecmp(value, "tcp") == 0) ? DROP : REFUSE;
     /* host and servername: checked with the host the caller passed */
@@ -367,7 +367,7 @@ static void read_any(reader *r, const char *dir, const char *file, unsigned recu
         read_dir(r, home, ".my.cnf", recursion);
 }
 
-rdss_code rdss__my_options_read(const char *file, const char *group, rdss_my_options *out,
+rdss_code rdss__mysql_options_read(const char *file, const char *group, rdss__mysql_options *out,
                                 rdss_error **err)
 {
     memset(out, 0, sizeof(*out));
@@ -385,13 +385,13 @@ rdss_code rdss__my_options_read(const char *file, const char *group, rdss_my_opt
     if (fclose(r.out) != 0 && r.code == RDSS_OK)
         r.code = rdss__fail(err, RDSS_ERR_INTERNAL, "out of memory");
     if (r.code != RDSS_OK) {
-        rdss__my_options_free(out);
+        rdss__mysql_options_free(out);
         return r.code;
     }
     return rdss__succeed(err);
 }
 
-void rdss__my_options_free(rdss_my_options *options)
+void rdss__mysql_options_free(rdss__mysql_options *options)
 {
     free(options->text);
     free(options->host);

@@ -10,20 +10,20 @@
  * libmariadb a sealed copy holding only the settings that stay. The copy is
  * what libmariadb reads: nothing can change between our check and its
  * reading. */
-#ifndef RDSS_LIB_MYSQL_OPTFILE_H
-#define RDSS_LIB_MYSQL_OPTFILE_H
+#ifndef RDSS__LIB_MYSQL_OPTFILE_H
+#define RDSS__LIB_MYSQL_OPTFILE_H
 
 #include <stddef.h>
 
 #include "rdssecure/rdssecure.h"
 
-typedef struct rdss_my_options {
+typedef struct rdss__mysql_options {
     char *text;   /* the sanitized option file: one [client] group */
     size_t len;
     char *host;   /* the last host= (or servername=) read, or NULL */
     int port;     /* the last port= read, or 0 */
     size_t count; /* settings kept */
-} rdss_my_options;
+} rdss__mysql_options;
 
 /* Reads `file` (when set) or else the default option files for `group`
  * (libmariadb's rule: /etc/my.cnf, /etc/mysql/my.cnf, $MARIADB_HOME or
@@ -36,22 +36,22 @@ typedef struct rdss_my_options {
  * unauthenticated or unencrypted suites, a protocol other than TCP, a
  * connection string. Socket and named-pipe settings are dropped (TCP is
  * forced). Unreadable files are skipped, as libmariadb skips them. */
-rdss_code rdss__my_options_read(const char *file, const char *group, rdss_my_options *out,
+rdss_code rdss__mysql_options_read(const char *file, const char *group, rdss__mysql_options *out,
                                 rdss_error **err);
 
-void rdss__my_options_free(rdss_my_options *options);
+void rdss__mysql_options_free(rdss__mysql_options *options);
 
 /* Shared with the adapter, which checks what a caller set on the MYSQL
  * handle by the same rules. */
 /* Whether every TLS version named in a libmariadb version list
  * ("TLSv1.2,TLSv1.3") is 1.2 or newer, and at least one is named. */
-int rdss__my_tls_versions_ok(const char *list);
+int rdss__mysql_tls_versions_ok(const char *list);
 /* Whether an OpenSSL cipher list selects only suites that authenticate the
  * server and encrypt. */
-int rdss__my_cipher_list_ok(const char *list);
+int rdss__mysql_cipher_list_ok(const char *list);
 
 /* 0 when `path` names something that exists and is not a regular file
  * (libmariadb would open it blocking). */
-int rdss__my_file_ok(const char *path);
+int rdss__mysql_file_ok(const char *path);
 
 #endif

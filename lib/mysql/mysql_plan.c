@@ -50,17 +50,17 @@ static rdss_code check_handle(MYSQL *mysql, const rdss_config *cfg, rdss_error *
                               string_options[i].name, rule->why);
     }
     const char *key = option_string(mysql, MYSQL_OPT_SSL_KEY), *cert = option_string(mysql, MYSQL_OPT_SSL_CERT);
-    if (!rdss__my_file_ok(key) || !rdss__my_file_ok(cert))
+    if (!rdss__mysql_file_ok(key) || !rdss__mysql_file_ok(cert))
         return rdss__fail(err, RDSS_ERR_INVALID_ARGUMENT,
                           "MYSQL_OPT_SSL_KEY or MYSQL_OPT_SSL_CERT is not a regular file (libmariadb "
                           "opens it blocking: a FIFO would hang the connect)");
     const char *cipher = option_string(mysql, MYSQL_OPT_SSL_CIPHER);
-    if (cipher != NULL && !rdss__my_cipher_list_ok(cipher))
+    if (cipher != NULL && !rdss__mysql_cipher_list_ok(cipher))
         return rdss__fail(err, RDSS_ERR_INSECURE_OPTION,
                           "MYSQL_OPT_SSL_CIPHER \"%s\" allows suites that do not authenticate the "
                           "server or do not encrypt", cipher);
     const char *versions = option_string(mysql, MARIADB_OPT_TLS_VERSION);
-    if (versions != NULL && !rdss__my_tls_versions_ok(versions))
+    if (versions != NULL && !rdss__mysql_tls_versions_ok(versions))
         return rdss__fail(err, RDSS_ERR_INSECURE_OPTION,
                           "MARIADB_OPT_TLS_VERSION \"%s\" allows TLS older than 1.2", versions);
     if (rdss_config_verify_name(cfg) != NULL &&
@@ -74,10 +74,10 @@ static rdss_code check_handle(MYSQL *mysql, const rdss_config *cfg, rdss_error *
 
 #define RELEASED_CA "/proc/self/fd/-1/released-by-librdssecure"
 
-/* What rdss__my_plan_apply overwrites, so that a handle whose connect failed
+/* What rdss__mysql_plan_apply overwrites, so that a handle whose connect failed
  * can be used again as the caller left it (our CA file path would be read
  * back as the caller's bundle, or name another file by then). */
-static rdss_code remember_callers(MYSQL *mysql, rdss_my_plan *plan, rdss_error **err)
+static rdss_code remember_callers(MYSQL *mysql, rdss__mysql_plan *plan, rdss_error **err)
 {
     const char *ca = option_string(mysql, MYSQL_OPT_SSL_CA);
     if (ca != NULL && strcmp(ca, RELEASED_CA) == 0)
@@ -94,7 +94,7 @@ static rdss_code remember_callers(MYSQL *mysql, rdss_my_plan *plan, rdss_error *
  * path nothing can ever open (no descriptor is -1), so that a reconnect
  * libmariadb makes on its own, with MYSQL_OPT_RECONNECT turned back on,
  * fails instead of trusting the system's CAs or a reused descriptor. */
-void rdss__my_plan_restore(const rdss_my_plan *plan, MYSQL *mysql, int connected)
+void rdss__mysql_plan_restore(const rdss__mysql_plan *plan, MYSQL *mysql, int connected)
 {
     if (mysql == NULL || !plan->applied)
         return;
@@ -104,8 +104,8 @@ void rdss__my_plan_restore(const rdss_my_plan *plan, MYSQL *mysql, int connected
     mysql_optionsv(mysql, MYSQL_READ_DEFAULT_GROUP, plan->callers_group);
 }
 
-static rdss_code choose_host(const char *host, const rdss_my_options *files, MYSQL *mysql,
-                             rdss_my_plan *plan, rdss_error **err)
+static rdss_code choose_host(const char *host, const rdss__mysql_options *files, MYSQL *mysql,
+                             rdss__mysql_plan *plan, rdss_error **err)
 {
     if (host == NULL || host[0] == '\0')
         host = mysql->options.host && mysql->options.host[0] ? mysql->options.host : files->host;
@@ -127,7 +127,7 @@ static rdss_code choose_host(const char *host, const rdss_my_options *files, MYS
     return plan->host ? RDSS_OK : rdss__fail(err, RDSS_ERR_INTERNAL, "out of memory");
 }
 
-static rdss_code choose_trust(const rdss_config *cfg, rdss_my_plan *plan, rdss_error **err)
+static rdss_code choose_trust(const rdss_config *cfg, rdss__mysql_plan *plan, rdss_error **err)
 {
     /* A caller's CA file is an on-disk bundle, validated like any. */
     const char *ca = plan->callers_ca;
@@ -135,21 +135,21 @@ static rdss_code choose_trust(const rdss_config *cfg, rdss_my_plan *plan, rdss_e
 }
 
 /* The option files the caller asked for, read and sanitized by us. */
-static rdss_code read_option_files(MYSQL *mysql, rdss_my_options *files, rdss_my_plan *plan,
+static rdss_code read_option_files(MYSQL *mysql, rdss__mysql_options *files, rdss__mysql_plan *plan,
                                    rdss_error **err)
 {
     const char *file = mysql->options.my_cnf_file, *group = mysql->options.my_cnf_group;
     memset(files, 0, sizeof(*files));
     if (file == NULL && group == NULL)
         return RDSS_OK;
-    rdss_code code = rdss__my_options_read(file, group, files, err);
+    rdss_code code = rdss__mysql_options_read(file, group, files, err);
     if (code == RDSS_OK)
         code = rdss__text_file_create("rdssecure-my.cnf", files->text, files->len, &plan->option_file, err);
     return code;
 }
 
-rdss_code rdss__my_plan(MYSQL *mysql, const rdss_config *cfg, const char *host, unsigned port,
-                        const char *unix_socket, rdss_my_plan *plan, rdss_error **err)
+rdss_code rdss__mysql_plan_make(MYSQL *mysql, const rdss_config *cfg, const char *host, unsigned port,
+                        const char *unix_socket, rdss__mysql_plan *plan, rdss_error **err)
 {
     memset(plan, 0, sizeof(*plan));
     plan->option_file.fd = -1;
@@ -171,7 +171,7 @@ rdss_code rdss__my_plan(MYSQL *mysql, const rdss_config *cfg, const char *host, 
     rdss_code code = check_handle(mysql, cfg, err);
     if (code == RDSS_OK)
         code = remember_callers(mysql, plan, err);
-    rdss_my_options files;
+    rdss__mysql_options files;
     memset(&files, 0, sizeof(files));
     if (code == RDSS_OK)
         code = read_option_files(mysql, &files, plan, err);
@@ -188,13 +188,13 @@ rdss_code rdss__my_plan(MYSQL *mysql, const rdss_config *cfg, const char *host, 
         if (plan->verify_name == NULL)
             code = rdss__fail(err, RDSS_ERR_INTERNAL, "out of memory");
     }
-    rdss__my_options_free(&files);
+    rdss__mysql_options_free(&files);
     if (code == RDSS_OK)
         code = choose_trust(cfg, plan, err);
     return code == RDSS_OK ? rdss__succeed(err) : code;
 }
 
-rdss_code rdss__my_plan_apply(rdss_my_plan *plan, MYSQL *mysql, const rdss_trust *driver_trust,
+rdss_code rdss__mysql_plan_apply(rdss__mysql_plan *plan, MYSQL *mysql, const rdss__trust *driver_trust,
                               const char *fingerprint, rdss_error **err)
 {
     plan->applied = 1;
@@ -217,7 +217,7 @@ rdss_code rdss__my_plan_apply(rdss_my_plan *plan, MYSQL *mysql, const rdss_trust
                   : RDSS_OK;
 }
 
-void rdss__my_plan_free(rdss_my_plan *plan)
+void rdss__mysql_plan_free(rdss__mysql_plan *plan)
 {
     rdss__trust_unref(plan->trust);
     rdss__ca_file_destroy(&plan->option_file);

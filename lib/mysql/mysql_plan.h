@@ -1,8 +1,8 @@
 /* The MySQL adapter's policy: what a caller asked for (arguments, options
  * already set on the MYSQL handle, option files), checked against what
  * librdssecure enforces, and the options that enforce it. */
-#ifndef RDSS_LIB_MYSQL_PLAN_H
-#define RDSS_LIB_MYSQL_PLAN_H
+#ifndef RDSS__LIB_MYSQL_PLAN_H
+#define RDSS__LIB_MYSQL_PLAN_H
 
 #include <mysql.h>
 
@@ -10,17 +10,17 @@
 #include "rdssecure/rdssecure.h"
 #include "trust/trust.h"
 
-typedef struct rdss_my_plan {
-    rdss_trust *trust;
+typedef struct rdss__mysql_plan {
+    rdss__trust *trust;
     char *host;          /* what libmariadb connects to */
     unsigned port;
     char *verify_name;   /* what the certificate must name */
-    int pinned;          /* verify_name is not host: see rdss__my_plan_apply */
-    rdss_ca_file option_file; /* the sanitized option file; path NULL when none */
+    int pinned;          /* verify_name is not host: see rdss__mysql_plan_apply */
+    rdss__ca_file option_file; /* the sanitized option file; path NULL when none */
     int caller_tls_version; /* the caller set an acceptable one: keep it */
     char *callers_ca, *callers_file, *callers_group; /* as the caller left the handle */
-    int applied;            /* rdss__my_plan_apply changed the handle */
-} rdss_my_plan;
+    int applied;            /* rdss__mysql_plan_apply changed the handle */
+} rdss__mysql_plan;
 
 /* Refuses what would weaken TLS (RDSS_ERR_INSECURE_OPTION: a Unix socket
  * path, a non-TCP protocol, MYSQL_OPT_SSL_CAPATH, a weak cipher list or TLS
@@ -28,8 +28,8 @@ typedef struct rdss_my_plan {
  * and what it cannot honour (RDSS_ERR_INVALID_ARGUMENT: host lists,
  * connection plugins, a caller's fingerprint together with a verify-name),
  * then settles host, port and trust. Sends nothing. */
-rdss_code rdss__my_plan(MYSQL *mysql, const rdss_config *cfg, const char *host, unsigned port,
-                        const char *unix_socket, rdss_my_plan *plan, rdss_error **err);
+rdss_code rdss__mysql_plan_make(MYSQL *mysql, const rdss_config *cfg, const char *host, unsigned port,
+                        const char *unix_socket, rdss__mysql_plan *plan, rdss_error **err);
 
 /* Sets the enforcing options on the handle: driver_trust's CA file (the
  * plan's trust, or a narrowed subset of it: see narrow.h), TLS
@@ -40,16 +40,16 @@ rdss_code rdss__my_plan(MYSQL *mysql, const rdss_config *cfg, const char *host, 
  * `fingerprint` (SHA-1 hex of that verified leaf) makes libmariadb accept
  * only that certificate, still chained to the trust, on the connection
  * that carries the credentials. */
-rdss_code rdss__my_plan_apply(rdss_my_plan *plan, MYSQL *mysql, const rdss_trust *driver_trust,
+rdss_code rdss__mysql_plan_apply(rdss__mysql_plan *plan, MYSQL *mysql, const rdss__trust *driver_trust,
                               const char *fingerprint, rdss_error **err);
 
-/* Puts back the handle options rdss__my_plan_apply replaced (CA file,
+/* Puts back the handle options rdss__mysql_plan_apply replaced (CA file,
  * option file and group), once the driver is done with them: a handle
  * whose connect failed can be used again as the caller left it. A
  * connected handle whose caller set no CA file keeps one nothing can open:
  * libmariadb's own reconnect then fails rather than trust other CAs. */
-void rdss__my_plan_restore(const rdss_my_plan *plan, MYSQL *mysql, int connected);
+void rdss__mysql_plan_restore(const rdss__mysql_plan *plan, MYSQL *mysql, int connected);
 
-void rdss__my_plan_free(rdss_my_plan *plan);
+void rdss__mysql_plan_free(rdss__mysql_plan *plan);
 
 #endif

@@ -67,7 +67,7 @@ bad:
 }
 
 /* host, [v6], host:port or [v6]:port in [start, end). */
-static rdss_code parse_host_port(const char *start, const char *end, rdss_my_uri *out, rdss_error **err)
+static rdss_code parse_host_port(const char *start, const char *end, rdss__mysql_uri *out, rdss_error **err)
 {
     const char *host_end = end, *port_start = NULL;
     rdss_code code = RDSS_OK;
@@ -100,7 +100,7 @@ static rdss_code parse_host_port(const char *start, const char *end, rdss_my_uri
     return port_start ? parse_port(port_start, end, &out->port, err) : RDSS_OK;
 }
 
-static rdss_code parse_option(char *key, char *value, rdss_my_uri *out, rdss_error **err)
+static rdss_code parse_option(char *key, char *value, rdss__mysql_uri *out, rdss_error **err)
 {
     for (char *c = key; *c; c++)
         if (*c == '_')
@@ -129,7 +129,7 @@ static rdss_code parse_option(char *key, char *value, rdss_my_uri *out, rdss_err
     return RDSS_OK;
 }
 
-static rdss_code parse_query(const char *start, const char *end, rdss_my_uri *out, rdss_error **err)
+static rdss_code parse_query(const char *start, const char *end, rdss__mysql_uri *out, rdss_error **err)
 {
     while (start < end) {
         const char *amp = memchr(start, '&', (size_t)(end - start));
@@ -154,7 +154,7 @@ static rdss_code parse_query(const char *start, const char *end, rdss_my_uri *ou
     return RDSS_OK;
 }
 
-static rdss_code parse(const char *uri, rdss_my_uri *out, rdss_error **err)
+static rdss_code parse(const char *uri, rdss__mysql_uri *out, rdss_error **err)
 {
     const char *rest = NULL;
     if (strncasecmp(uri, "mysql://", 8) == 0)
@@ -198,20 +198,20 @@ static rdss_code parse(const char *uri, rdss_my_uri *out, rdss_error **err)
     return code;
 }
 
-rdss_code rdss__my_uri_parse(const char *uri, rdss_my_uri *out, rdss_error **err)
+rdss_code rdss__mysql_uri_parse(const char *uri, rdss__mysql_uri *out, rdss_error **err)
 {
     memset(out, 0, sizeof(*out));
     if (uri == NULL)
         return rdss__fail(err, RDSS_ERR_INVALID_ARGUMENT, "the mysql:// URI is NULL");
     rdss_code code = parse(uri, out, err);
     if (code != RDSS_OK) {
-        rdss__my_uri_free(out);
+        rdss__mysql_uri_free(out);
         return code;
     }
     return rdss__succeed(err);
 }
 
-void rdss__my_uri_free(rdss_my_uri *uri)
+void rdss__mysql_uri_free(rdss__mysql_uri *uri)
 {
     free(uri->user);
     free(uri->password);

@@ -28,7 +28,7 @@
  * in a child after fork(). */
 typedef struct lookup {
     pthread_mutex_t lock;
-    pthread_cond_t finished; /* on CLOCK_MONOTONIC, the clock of rdss_deadline */
+    pthread_cond_t finished; /* on CLOCK_MONOTONIC, the clock of rdss__deadline */
     int references;          /* 2 while both sides hold it */
     int done;                /* the thread has stored status/result/error */
     int status;              /* getaddrinfo()'s return, meaningful once done */
@@ -131,7 +131,7 @@ static int lookup_start(lookup *l)
     return rc;
 }
 
-rdss_code rdss__resolve(const char *host, int port, rdss_deadline deadline, struct addrinfo **out,
+rdss_code rdss__resolve(const char *host, int port, rdss__deadline deadline, struct addrinfo **out,
                         rdss_error **err)
 {
     *out = NULL;

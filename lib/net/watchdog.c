@@ -10,16 +10,16 @@
 #include <time.h>
 #include <unistd.h>
 
-struct rdss_watch {
+struct rdss__watch {
     int fd; /* our duplicate */
-    rdss_deadline deadline;
+    rdss__deadline deadline;
     atomic_int fired;
-    struct rdss_watch *next;
+    struct rdss__watch *next;
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t changed;
-static rdss_watch *watches; /* under lock */
+static rdss__watch *watches; /* under lock */
 static int running;         /* the thread exists in this process; under lock */
 static pthread_once_t setup_once = PTHREAD_ONCE_INIT;
 
@@ -54,7 +54,7 @@ static void *watch_loop(void *unused)
     pthread_mutex_lock(&lock);
     for (;;) {
         int64_t earliest = INT64_MAX;
-        for (rdss_watch *w = watches; w != NULL; w = w->next) {
+        for (rdss__watch *w = watches; w != NULL; w = w->next) {
             if (atomic_load(&w->fired))
                 continue;
             if (rdss__deadline_passed(w->deadline)) {
@@ -94,10 +94,10 @@ static int ensure_thread(void)
     return running;
 }
 
-rdss_watch *rdss__watchdog_arm(int fd, rdss_deadline deadline)
+rdss__watch *rdss__watchdog_arm(int fd, rdss__deadline deadline)
 {
     pthread_once(&setup_once, setup);
-    rdss_watch *w = calloc(1, sizeof(*w));
+    rdss__watch *w = calloc(1, sizeof(*w));
     if (w == NULL)
         return NULL;
     w->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
@@ -121,12 +121,12 @@ rdss_watch *rdss__watchdog_arm(int fd, rdss_deadline deadline)
     return w;
 }
 
-void rdss__watchdog_disarm(rdss_watch *watch)
+void rdss__watchdog_disarm(rdss__watch *watch)
 {
     if (watch == NULL)
         return;
     pthread_mutex_lock(&lock);
-    for (rdss_watch **p = &watches; *p != NULL; p = &(*p)->next) {
+    for (rdss__watch **p = &watches; *p != NULL; p = &(*p)->next) {
         if (*p == watch) {
             *p = watch->next;
             break;
@@ -137,7 +137,7 @@ void rdss__watchdog_disarm(rdss_watch *watch)
     free(watch);
 }
 
-int rdss__watchdog_fired(const rdss_watch *watch)
+int rdss__watchdog_fired(const rdss__watch *watch)
 {
-    return watch != NULL && atomic_load(&((rdss_watch *)watch)->fired);
+    return watch != NULL && atomic_load(&((rdss__watch *)watch)->fired);
 }

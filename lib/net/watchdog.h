@@ -7,23 +7,23 @@
  * One thread for the whole process, started on first use; after fork() the
  * child starts its own when it needs one (what the parent watched is not
  * the child's to watch). */
-#ifndef RDSS_LIB_WATCHDOG_H
-#define RDSS_LIB_WATCHDOG_H
+#ifndef RDSS__LIB_WATCHDOG_H
+#define RDSS__LIB_WATCHDOG_H
 
 #include "core/deadline.h"
 
-typedef struct rdss_watch rdss_watch;
+typedef struct rdss__watch rdss__watch;
 
 /* Watches the socket `fd` until rdss__watchdog_disarm. The watch holds its
  * own duplicate of the descriptor, so a number the driver closes and the
  * process reuses is never shut down by mistake. NULL when it cannot (out of
  * memory, no thread): the connect then relies on the socket timeouts alone. */
-rdss_watch *rdss__watchdog_arm(int fd, rdss_deadline deadline);
+rdss__watch *rdss__watchdog_arm(int fd, rdss__deadline deadline);
 
 /* Stops watching and closes the duplicate. NULL is fine. */
-void rdss__watchdog_disarm(rdss_watch *watch);
+void rdss__watchdog_disarm(rdss__watch *watch);
 
 /* Whether the deadline passed and the socket was shut down. */
-int rdss__watchdog_fired(const rdss_watch *watch);
+int rdss__watchdog_fired(const rdss__watch *watch);
 
 #endif

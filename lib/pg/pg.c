@@ -23,11 +23,11 @@
 /* What lives as long as the PGconn: the trust (libpq re-reads the CA file on
  * PQreset) and, while connecting, the plan and the deadline. */
 typedef struct pg_attempt {
-    rdss_pg_plan plan;
-    rdss_deadline deadline;
+    rdss__pg_plan plan;
+    rdss__deadline deadline;
     long timeout_ms;
-    rdss_expiry_watch expiry;
-    rdss_trust *narrow; /* libpq's CA file comes from it, or NULL: the plan's full trust */
+    rdss__expiry_watch expiry;
+    rdss__trust *narrow; /* libpq's CA file comes from it, or NULL: the plan's full trust */
     char key[512];      /* the narrowing cache's key; "" when not narrowing */
     int in_tls;         /* libpq was in its TLS handshake at the last poll */
     int tls_done;       /* ...and came out of it: the server was verified */
@@ -120,7 +120,7 @@ static rdss_error *classify_failure(const PGconn *conn, const pg_attempt *attemp
                                            "none was given");
     } else {
         for (size_t i = 0; i < attempt->plan.target_count && e == NULL; i++) {
-            const rdss_pg_target *t = &attempt->plan.targets[i];
+            const rdss__pg_target *t = &attempt->plan.targets[i];
             rdss_error *found = NULL;
             if (rdss__probe(RDSS_ENGINE_PG, t->address, t->port, t->verify_name,
                             attempt->plan.trust, attempt->deadline, NULL, &found) != RDSS_OK) {
@@ -142,7 +142,7 @@ static rdss_error *classify_failure(const PGconn *conn, const pg_attempt *attemp
 /* Plans a connect (NULL with *err when refused or failed before any
  * attempt). With `narrow`, a single-host plan gives libpq the one root that
  * anchored this endpoint last time, when remembered (see narrow.h). */
-static pg_attempt *plan_attempt(const rdss_config *cfg, rdss_pg_params *params, int narrow,
+static pg_attempt *plan_attempt(const rdss_config *cfg, rdss__pg_params *params, int narrow,
                                 rdss_error **err)
 {
     pg_attempt *attempt = calloc(1, sizeof(*attempt));
@@ -152,14 +152,14 @@ static pg_attempt *plan_attempt(const rdss_config *cfg, rdss_pg_params *params, 
         return NULL;
     }
     attempt->timeout_ms = rdss_config_timeout_ms(cfg);
-    attempt->expiry = rdss__expiry_watch(cfg);
+    attempt->expiry = rdss__expiry_watch_of(cfg);
     attempt->deadline = rdss__deadline_in(attempt->timeout_ms);
-    if (rdss__pg_plan(params, cfg, attempt->deadline, &attempt->plan, err) != RDSS_OK) {
+    if (rdss__pg_plan_make(params, cfg, attempt->deadline, &attempt->plan, err) != RDSS_OK) {
         free_attempt(attempt);
         return NULL;
     }
     if (narrow && attempt->plan.target_count == 1) {
-        const rdss_pg_target *t = &attempt->plan.targets[0];
+        const rdss__pg_target *t = &attempt->plan.targets[0];
         rdss__narrow_key("pg", t->address, t->port, t->verify_name, attempt->key, sizeof(attempt->key));
         attempt->narrow = rdss__narrow_lookup(attempt->plan.trust, attempt->key);
         if (attempt->narrow == NULL &&
@@ -200,7 +200,7 @@ static PGconn *launch(pg_attempt *attempt, rdss_error **err)
     return conn;
 }
 
-static PGconn *start(const rdss_config *cfg, rdss_pg_params *params, rdss_error **err)
+static PGconn *start(const rdss_config *cfg, rdss__pg_params *params, rdss_error **err)
 {
     /* the event-loop form keeps the caller's PGconn: no retry, no narrowing */
     pg_attempt *attempt = plan_attempt(cfg, params, 0, err);
@@ -287,7 +287,7 @@ static int finish(PGconn **connp, rdss_error **err)
     }
 }
 
-static PGconn *connect_blocking(const rdss_config *cfg, rdss_pg_params *params, int keep_failed,
+static PGconn *connect_blocking(const rdss_config *cfg, rdss__pg_params *params, int keep_failed,
                                 rdss_error **err)
 {
     pg_attempt *attempt = plan_attempt(cfg, params, 1, err);
@@ -318,7 +318,7 @@ static PGconn *counted(PGconn *conn, rdss_error *e, rdss_error **err)
 PGconn *rdss_pg_connect(const rdss_config *cfg, const char *conninfo, rdss_error **err)
 {
     rdss_error *e = NULL;
-    rdss_pg_params params;
+    rdss__pg_params params;
     PGconn *conn = NULL;
     if (rdss__pg_params_from_conninfo(conninfo, &params, &e) == RDSS_OK)
         conn = connect_blocking(cfg, &params, 0, &e);
@@ -329,7 +329,7 @@ PGconn *rdss_pg_connect_params(const rdss_config *cfg, const char *const *keywor
                                const char *const *values, int expand_dbname, rdss_error **err)
 {
     rdss_error *e = NULL;
-    rdss_pg_params params;
+    rdss__pg_params params;
     PGconn *conn = NULL;
     if (rdss__pg_params_from_arrays(keywords, values, expand_dbname, &params, &e) == RDSS_OK)
         conn = connect_blocking(cfg, &params, 0, &e);
@@ -339,7 +339,7 @@ PGconn *rdss_pg_connect_params(const rdss_config *cfg, const char *const *keywor
 PGconn *rdss_pg_connect_start(const rdss_config *cfg, const char *conninfo, rdss_error **err)
 {
     rdss_error *e = NULL;
-    rdss_pg_params params;
+    rdss__pg_params params;
     if (rdss__pg_params_from_conninfo(conninfo, &params, &e) != RDSS_OK)
         return counted(NULL, e, err);
     PGconn *conn = start(cfg, &params, &e);
@@ -386,7 +386,7 @@ long rdss_pg_connect_remaining_ms(const PGconn *conn)
 PGconn *rdss_PQconnectdb(const char *conninfo)
 {
     rdss_error *e = NULL;
-    rdss_pg_params params;
+    rdss__pg_params params;
     PGconn *conn = NULL;
     if (rdss__pg_params_from_conninfo(conninfo, &params, &e) == RDSS_OK)
         conn = connect_blocking(NULL, &params, 1, &e);
@@ -399,7 +399,7 @@ PGconn *rdss_PQconnectdbParams(const char *const *keywords, const char *const *v
                                int expand_dbname)
 {
     rdss_error *e = NULL;
-    rdss_pg_params params;
+    rdss__pg_params params;
     PGconn *conn = NULL;
     if (rdss__pg_params_from_arrays(keywords, values, expand_dbname, &params, &e) == RDSS_OK)
         conn = connect_blocking(NULL, &params, 1, &e);

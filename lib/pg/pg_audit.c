@@ -29,7 +29,7 @@ static rdss_audit *audit_hba(PGconn *conn)
     rdss_audit *audit = NULL;
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         audit = rdss__audit_new(
-            RDSS_ENFORCED_UNKNOWN,
+            RDSS__ENFORCED_UNKNOWN,
             "this user may not read pg_hba_file_rules (PostgreSQL grants it to superusers; "
             "GRANT SELECT ON pg_hba_file_rules and EXECUTE ON FUNCTION pg_hba_file_rules() to "
             "let the audit read it)",
@@ -43,7 +43,7 @@ static rdss_audit *audit_hba(PGconn *conn)
          * hostgssenc is encrypted by GSSAPI */
         if ((strcmp(type, "host") == 0 || strcmp(type, "hostnossl") == 0) && strcmp(method, "reject") != 0)
             audit = rdss__audit_new(
-                RDSS_ENFORCED_NO,
+                RDSS__ENFORCED_NO,
                 "change host lines to hostssl (or add hostnossl ... reject before them); on RDS "
                 "set rds.force_ssl = 1 in the parameter group",
                 "pg_hba.conf line %s: %s %s %s %s%s%s %s accepts clients without TLS",
@@ -52,7 +52,7 @@ static rdss_audit *audit_hba(PGconn *conn)
                 PQgetvalue(res, row, 5), method);
     }
     if (audit == NULL)
-        audit = rdss__audit_new(RDSS_ENFORCED_YES, NULL,
+        audit = rdss__audit_new(RDSS__ENFORCED_YES, NULL,
                                 "ssl = on; every TCP line of pg_hba.conf (%d lines read) is hostssl, "
                                 "hostgssenc or rejects",
                                 PQntuples(res));
@@ -71,11 +71,11 @@ rdss_code rdss_pg_audit(PGconn *conn, rdss_audit **out, rdss_error **err)
     PGresult *res = one_row(conn, "SELECT setting FROM pg_settings WHERE name = 'rds.force_ssl'");
     if (res != NULL) { /* RDS */
         int on = strcmp(PQgetvalue(res, 0, 0), "1") == 0 || strcmp(PQgetvalue(res, 0, 0), "on") == 0;
-        audit = rdss__audit_new(on ? RDSS_ENFORCED_YES : RDSS_ENFORCED_NO,
+        audit = rdss__audit_new(on ? RDSS__ENFORCED_YES : RDSS__ENFORCED_NO,
                                 on ? NULL : "set rds.force_ssl = 1 in the DB parameter group",
                                 "rds.force_ssl = %s", PQgetvalue(res, 0, 0));
     } else if ((res = one_row(conn, "SHOW ssl")) != NULL && strcmp(PQgetvalue(res, 0, 0), "on") != 0) {
-        audit = rdss__audit_new(RDSS_ENFORCED_NO, "turn ssl on", "ssl = %s", PQgetvalue(res, 0, 0));
+        audit = rdss__audit_new(RDSS__ENFORCED_NO, "turn ssl on", "ssl = %s", PQgetvalue(res, 0, 0));
     } else {
         audit = audit_hba(conn);
     }

@@ -16,7 +16,7 @@
 
 /* ---- the keyword/value list ---------------------------------------------- */
 
-static const char *get(const rdss_pg_params *p, const char *keyword)
+static const char *get(const rdss__pg_params *p, const char *keyword)
 {
     for (size_t i = 0; i < p->count; i++)
         if (strcmp(p->keywords[i], keyword) == 0)
@@ -25,7 +25,7 @@ static const char *get(const rdss_pg_params *p, const char *keyword)
 }
 
 /* Sets (or with value NULL removes) a keyword; 0 when out of memory. */
-static int set(rdss_pg_params *p, const char *keyword, const char *value)
+static int set(rdss__pg_params *p, const char *keyword, const char *value)
 {
     for (size_t i = 0; i < p->count; i++) {
         if (strcmp(p->keywords[i], keyword) != 0)
@@ -72,12 +72,12 @@ static int set(rdss_pg_params *p, const char *keyword, const char *value)
     return 1;
 }
 
-int rdss__pg_params_set(rdss_pg_params *params, const char *keyword, const char *value)
+int rdss__pg_params_set(rdss__pg_params *params, const char *keyword, const char *value)
 {
     return set(params, keyword, value);
 }
 
-void rdss__pg_params_free(rdss_pg_params *p)
+void rdss__pg_params_free(rdss__pg_params *p)
 {
     for (size_t i = 0; i < p->count; i++) {
         free(p->keywords[i]);
@@ -95,7 +95,7 @@ static rdss_code out_of_memory(rdss_error **err)
 
 /* Adds every option that `conninfo` sets explicitly (no defaults, no
  * environment: PQconninfoParse applies neither). */
-static rdss_code merge_conninfo(rdss_pg_params *p, const char *conninfo, rdss_error **err)
+static rdss_code merge_conninfo(rdss__pg_params *p, const char *conninfo, rdss_error **err)
 {
     char *message = NULL;
     PQconninfoOption *options = PQconninfoParse(conninfo, &message);
@@ -117,7 +117,7 @@ static rdss_code merge_conninfo(rdss_pg_params *p, const char *conninfo, rdss_er
     return code;
 }
 
-rdss_code rdss__pg_params_from_conninfo(const char *conninfo, rdss_pg_params *out, rdss_error **err)
+rdss_code rdss__pg_params_from_conninfo(const char *conninfo, rdss__pg_params *out, rdss_error **err)
 {
     memset(out, 0, sizeof(*out));
     if (conninfo == NULL)
@@ -135,7 +135,7 @@ static int looks_like_conninfo(const char *value)
 }
 
 rdss_code rdss__pg_params_from_arrays(const char *const *keywords, const char *const *values,
-                                      int expand_dbname, rdss_pg_params *out, rdss_error **err)
+                                      int expand_dbname, rdss__pg_params *out, rdss_error **err)
 {
     memset(out, 0, sizeof(*out));
     if (keywords == NULL || values == NULL)
@@ -222,7 +222,7 @@ static rdss_code check_value(const char *keyword, const char *where, const char 
  * conninfo or the environment are refused; checked ones are checked where
  * they come from; forced ones are checked in the conninfo (the environment
  * cannot reach libpq for them: they are set explicitly). */
-static rdss_code check_tls_options(rdss_pg_params *p, rdss_error **err)
+static rdss_code check_tls_options(rdss__pg_params *p, rdss_error **err)
 {
     for (size_t i = 0; i < p->count; i++)
         if (rdss__option_find(RDSS__OPTIONS_LIBPQ, p->keywords[i]) == NULL)
@@ -281,7 +281,7 @@ static rdss_code must_be_regular(const char *what, const char *path, rdss_error 
     return RDSS_OK;
 }
 
-static rdss_code check_service_files(rdss_pg_params *p, const char *home, rdss_error **err)
+static rdss_code check_service_files(rdss__pg_params *p, const char *home, rdss_error **err)
 {
     if (get(p, "service") == NULL && secure_getenv("PGSERVICE") == NULL)
         return RDSS_OK;
@@ -300,7 +300,7 @@ static rdss_code check_service_files(rdss_pg_params *p, const char *home, rdss_e
 /* The client certificate and key, set explicitly: what the caller named
  * (checked by the option table), else ~/.postgresql's when they are
  * regular files, else none. A service file cannot name others. */
-static rdss_code settle_client_certificate(rdss_pg_params *p, const char *home, rdss_error **err)
+static rdss_code settle_client_certificate(rdss__pg_params *p, const char *home, rdss_error **err)
 {
     static const char *const keys[2][3] = {{"sslcert", "PGSSLCERT", "postgresql.crt"},
                                            {"sslkey", "PGSSLKEY", "postgresql.key"}};
@@ -327,7 +327,7 @@ static rdss_code settle_client_certificate(rdss_pg_params *p, const char *home, 
     return RDSS_OK;
 }
 
-static rdss_code check_files_libpq_reads(rdss_pg_params *p, rdss_error **err)
+static rdss_code check_files_libpq_reads(rdss__pg_params *p, rdss_error **err)
 {
     char home[4096];
     const char *where = home_directory(home, sizeof(home)) ? home : NULL;
@@ -371,14 +371,14 @@ static void free_list(char **items, size_t count)
     free(items);
 }
 
-static int add_target(rdss_pg_plan *plan, const char *host, const char *address, const char *verify,
+static int add_target(rdss__pg_plan *plan, const char *host, const char *address, const char *verify,
                       int port)
 {
-    rdss_pg_target *grown = realloc(plan->targets, (plan->target_count + 1) * sizeof(*grown));
+    rdss__pg_target *grown = realloc(plan->targets, (plan->target_count + 1) * sizeof(*grown));
     if (grown == NULL)
         return 0;
     plan->targets = grown;
-    rdss_pg_target *t = &plan->targets[plan->target_count];
+    rdss__pg_target *t = &plan->targets[plan->target_count];
     t->host = strdup(host);
     t->address = strdup(address);
     t->verify_name = strdup(verify);
@@ -410,10 +410,10 @@ static int append_item(char **list, const char *item)
  * libpq ignores sslmode. Every entry is resolved now, within the deadline,
  * and pinned with hostaddr, one entry per address, so libpq neither
  * resolves again nor falls back to a socket. */
-static rdss_code plan_targets(rdss_pg_plan *plan, const rdss_config *cfg, rdss_deadline deadline,
+static rdss_code plan_targets(rdss__pg_plan *plan, const rdss_config *cfg, rdss__deadline deadline,
                               rdss_error **err)
 {
-    rdss_pg_params *p = &plan->params;
+    rdss__pg_params *p = &plan->params;
     const char *host_list = get(p, "host");
     const char *addr_list = get(p, "hostaddr");
     const char *port_list = get(p, "port");
@@ -485,18 +485,18 @@ static rdss_code plan_targets(rdss_pg_plan *plan, const rdss_config *cfg, rdss_d
     return code;
 }
 
-rdss_code rdss__pg_check_policy(rdss_pg_params *params, rdss_error **err)
+rdss_code rdss__pg_check_policy(rdss__pg_params *params, rdss_error **err)
 {
     return check_tls_options(params, err);
 }
 
-rdss_code rdss__pg_plan(rdss_pg_params *params, const rdss_config *cfg, rdss_deadline deadline,
-                        rdss_pg_plan *out, rdss_error **err)
+rdss_code rdss__pg_plan_make(rdss__pg_params *params, const rdss_config *cfg, rdss__deadline deadline,
+                        rdss__pg_plan *out, rdss_error **err)
 {
     memset(out, 0, sizeof(*out));
     out->params = *params;
     memset(params, 0, sizeof(*params));
-    rdss_pg_params *p = &out->params;
+    rdss__pg_params *p = &out->params;
 
     rdss_code code = check_tls_options(p, err);
     if (code != RDSS_OK)
@@ -532,7 +532,7 @@ rdss_code rdss__pg_plan(rdss_pg_params *params, const rdss_config *cfg, rdss_dea
     return rdss__succeed(err);
 }
 
-void rdss__pg_plan_free(rdss_pg_plan *plan)
+void rdss__pg_plan_free(rdss__pg_plan *plan)
 {
     rdss__pg_params_free(&plan->params);
     for (size_t i = 0; i < plan->target_count; i++) {

@@ -4,8 +4,8 @@
  * these tables with what the installed drivers list at run time, so a newer
  * driver cannot bring in an option nobody has classified. The tables need
  * no driver header: the adapters look options up by name. */
-#ifndef RDSS_LIB_OPTION_TABLE_H
-#define RDSS_LIB_OPTION_TABLE_H
+#ifndef RDSS__LIB_OPTION_TABLE_H
+#define RDSS__LIB_OPTION_TABLE_H
 
 #include <stddef.h>
 

@@ -9,14 +9,14 @@
 #include "core/error.h"
 
 struct rdss_audit {
-    rdss_enforced enforced;
+    rdss__enforced enforced;
     char *evidence;
     char *reason;
     char *tls_version;
     char *cipher;
 };
 
-rdss_audit *rdss__audit_new(rdss_enforced enforced, const char *reason, const char *fmt, ...)
+rdss_audit *rdss__audit_new(rdss__enforced enforced, const char *reason, const char *fmt, ...)
 {
     rdss_audit *audit = calloc(1, sizeof(*audit));
     if (audit == NULL)
@@ -59,9 +59,9 @@ const char *rdss_audit_enforced(const rdss_audit *audit)
     if (audit == NULL)
         return NULL;
     switch (audit->enforced) {
-    case RDSS_ENFORCED_YES: return "yes";
-    case RDSS_ENFORCED_NO: return "no";
-    case RDSS_ENFORCED_UNKNOWN: return "unknown";
+    case RDSS__ENFORCED_YES: return "yes";
+    case RDSS__ENFORCED_NO: return "no";
+    case RDSS__ENFORCED_UNKNOWN: return "unknown";
     }
     return "unknown";
 }

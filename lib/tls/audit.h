@@ -1,13 +1,13 @@
 /* The enforcement audit's report, filled by each engine's audit. */
-#ifndef RDSS_LIB_AUDIT_H
-#define RDSS_LIB_AUDIT_H
+#ifndef RDSS__LIB_AUDIT_H
+#define RDSS__LIB_AUDIT_H
 
 #include "rdssecure/rdssecure.h"
 
-typedef enum rdss_enforced { RDSS_ENFORCED_YES, RDSS_ENFORCED_NO, RDSS_ENFORCED_UNKNOWN } rdss_enforced;
+typedef enum rdss__enforced { RDSS__ENFORCED_YES, RDSS__ENFORCED_NO, RDSS__ENFORCED_UNKNOWN } rdss__enforced;
 
 /* A report with its verdict and formatted evidence; NULL when out of memory. */
-rdss_audit *rdss__audit_new(rdss_enforced enforced, const char *reason, const char *fmt, ...)
+rdss_audit *rdss__audit_new(rdss__enforced enforced, const char *reason, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* The session's TLS as the server reports it (copied; NULL leaves it unset). */

@@ -1,7 +1,7 @@
 /* Facts -> typed error, for what the probe cannot see: how the server
  * answered after TLS was verified. */
-#ifndef RDSS_LIB_CLASSIFY_H
-#define RDSS_LIB_CLASSIFY_H
+#ifndef RDSS__LIB_CLASSIFY_H
+#define RDSS__LIB_CLASSIFY_H
 
 #include "rdssecure/rdssecure.h"
 

@@ -49,20 +49,20 @@ static int first_time(const char *endpoint)
     return first;
 }
 
-rdss_expiry_watch rdss__expiry_watch(const rdss_config *cfg)
+rdss__expiry_watch rdss__expiry_watch_of(const rdss_config *cfg)
 {
-    rdss_expiry_watch watch;
+    rdss__expiry_watch watch;
     watch.log = rdss__config_log(cfg, &watch.user);
     watch.days = rdss_config_expiry_warning_days(cfg);
     return watch;
 }
 
-void rdss__warn_if_expiring(const rdss_expiry_watch *watch, const char *host, int port,
+void rdss__warn_if_expiring(const rdss__expiry_watch *watch, const char *host, int port,
                             const SSL *ssl)
 {
     if (watch->log == NULL || watch->days <= 0 || ssl == NULL)
         return;
-    char iso[RDSS_ISO_TIME_LEN + 1];
+    char iso[RDSS__ISO_TIME_LEN + 1];
     int64_t when = 0;
     if (!rdss__chain_earliest_not_after(SSL_get_peer_cert_chain(ssl), iso, &when))
         return;

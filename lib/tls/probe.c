@@ -23,7 +23,7 @@
 /* A non-blocking TCP connection to addr within the deadline; -1 with the
  * verdict in *code and *err on failure. */
 static int connect_tcp(const struct addrinfo *addr, const char *host, int port,
-                       rdss_deadline deadline, rdss_code *code, rdss_error **err)
+                       rdss__deadline deadline, rdss_code *code, rdss_error **err)
 {
     char address[64];
     rdss__address_text(addr->ai_addr, address, sizeof(address));
@@ -61,7 +61,7 @@ static int connect_tcp(const struct addrinfo *addr, const char *host, int port,
     return fd;
 }
 
-static rdss_code send_all(int fd, const unsigned char *data, size_t len, rdss_deadline deadline,
+static rdss_code send_all(int fd, const unsigned char *data, size_t len, rdss__deadline deadline,
                           const char *host, rdss_error **err)
 {
     while (len > 0) {
@@ -85,7 +85,7 @@ static rdss_code send_all(int fd, const unsigned char *data, size_t len, rdss_de
 }
 
 /* Reads exactly len bytes within the deadline. */
-static rdss_code read_exact(int fd, unsigned char *out, size_t len, rdss_deadline deadline,
+static rdss_code read_exact(int fd, unsigned char *out, size_t len, rdss__deadline deadline,
                             const char *host, const char *waiting_for, rdss_error **err)
 {
     while (len > 0) {
@@ -112,7 +112,7 @@ static rdss_code read_exact(int fd, unsigned char *out, size_t len, rdss_deadlin
 }
 
 /* PostgreSQL's pre-TLS step: SSLRequest, then 'S' (go ahead) or 'N' (no TLS). */
-static rdss_code pg_request_tls(int fd, const char *host, rdss_deadline deadline, rdss_error **err)
+static rdss_code pg_request_tls(int fd, const char *host, rdss__deadline deadline, rdss_error **err)
 {
     static const unsigned char ssl_request[8] = {0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f};
     rdss_code code = send_all(fd, ssl_request, sizeof(ssl_request), deadline, host, err);
@@ -187,7 +187,7 @@ rdss_code rdss__mysql_check_greeting(const unsigned char *p, size_t len, const c
 /* MySQL's pre-TLS step: the server speaks first with its handshake, whose
  * capability flags must include CLIENT_SSL; we answer with the short SSL
  * request (capabilities, no user name) and TLS starts. */
-static rdss_code mysql_request_tls(int fd, const char *host, rdss_deadline deadline, rdss_error **err)
+static rdss_code mysql_request_tls(int fd, const char *host, rdss__deadline deadline, rdss_error **err)
 {
     unsigned char header[4];
     rdss_code code = read_exact(fd, header, 4, deadline, host, "the server's handshake", err);
@@ -293,7 +293,7 @@ static BIO *nosigpipe_bio(int fd)
 }
 
 /* Keeps what the handshake showed. */
-static void record(SSL *ssl, rdss_probe_facts *facts)
+static void record(SSL *ssl, rdss__probe_facts *facts)
 {
     facts->tls_version = strdup(SSL_get_version(ssl));
     facts->cipher = strdup(SSL_get_cipher_name(ssl));
@@ -301,7 +301,7 @@ static void record(SSL *ssl, rdss_probe_facts *facts)
     facts->chain = chain ? X509_chain_up_ref(chain) : NULL;
 }
 
-void rdss__probe_facts_free(rdss_probe_facts *facts)
+void rdss__probe_facts_free(rdss__probe_facts *facts)
 {
     free(facts->tls_version);
     free(facts->cipher);
@@ -312,8 +312,8 @@ void rdss__probe_facts_free(rdss_probe_facts *facts)
 }
 
 static rdss_code handshake_and_verify(int fd, const char *host, const char *verify_name,
-                                      const rdss_trust *trust, rdss_deadline deadline,
-                                      rdss_probe_facts *facts, rdss_error **err)
+                                      const rdss__trust *trust, rdss__deadline deadline,
+                                      rdss__probe_facts *facts, rdss_error **err)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
     /* before SSL_new: a connection takes its minimum from the context once,
@@ -381,8 +381,8 @@ static rdss_code handshake_and_verify(int fd, const char *host, const char *veri
 }
 
 rdss_code rdss__probe_at(rdss_engine engine, const struct addrinfo *addresses, const char *host, int port,
-                         const char *verify_name, const rdss_trust *trust, rdss_deadline deadline,
-                         rdss_probe_facts *facts, rdss_error **err)
+                         const char *verify_name, const rdss__trust *trust, rdss__deadline deadline,
+                         rdss__probe_facts *facts, rdss_error **err)
 {
     if (facts != NULL)
         facts->hostname = -1;
@@ -411,7 +411,7 @@ rdss_code rdss__probe_at(rdss_engine engine, const struct addrinfo *addresses, c
 }
 
 rdss_code rdss__probe(rdss_engine engine, const char *host, int port, const char *verify_name,
-                      const rdss_trust *trust, rdss_deadline deadline, rdss_probe_facts *facts,
+                      const rdss__trust *trust, rdss__deadline deadline, rdss__probe_facts *facts,
                       rdss_error **err)
 {
     if (facts != NULL)

@@ -2,8 +2,8 @@
  * our own verification, then close. It sends nothing that identifies or
  * authenticates anyone. The connect path runs it to learn, from facts, why
  * a driver's connect failed. */
-#ifndef RDSS_LIB_PROBE_H
-#define RDSS_LIB_PROBE_H
+#ifndef RDSS__LIB_PROBE_H
+#define RDSS__LIB_PROBE_H
 
 #include <netdb.h>
 #include <openssl/x509.h>
@@ -13,15 +13,15 @@
 #include "trust/trust.h"
 
 /* What a probe saw, for reports and pinning. */
-typedef struct rdss_probe_facts {
+typedef struct rdss__probe_facts {
     char *tls_version;     /* NULL before a completed handshake */
     char *cipher;
     STACK_OF(X509) *chain; /* what the server presented, leaf first (own references) */
     X509 *anchor;          /* the trusted root that anchored it, or NULL */
     int hostname;          /* 1 the name matched, 0 it did not, -1 not checked */
-} rdss_probe_facts;
+} rdss__probe_facts;
 
-void rdss__probe_facts_free(rdss_probe_facts *facts);
+void rdss__probe_facts_free(rdss__probe_facts *facts);
 
 /* TCP to host:port (a name or an address; each address in turn until one
  * accepts), the engine's pre-TLS step (PostgreSQL: SSLRequest; MySQL: the
@@ -32,14 +32,14 @@ void rdss__probe_facts_free(rdss_probe_facts *facts);
  * hostname_mismatch, internal for local failures; never auth or server. With facts (zeroed by the caller), what the
  * handshake showed, whatever the verdict; free with rdss__probe_facts_free. */
 rdss_code rdss__probe(rdss_engine engine, const char *host, int port, const char *verify_name,
-                      const rdss_trust *trust, rdss_deadline deadline, rdss_probe_facts *facts,
+                      const rdss__trust *trust, rdss__deadline deadline, rdss__probe_facts *facts,
                       rdss_error **err);
 
 /* The same at addresses the caller resolved already (one lookup per
  * connect): `host` names them in messages. */
 rdss_code rdss__probe_at(rdss_engine engine, const struct addrinfo *addresses, const char *host, int port,
-                         const char *verify_name, const rdss_trust *trust, rdss_deadline deadline,
-                         rdss_probe_facts *facts, rdss_error **err);
+                         const char *verify_name, const rdss__trust *trust, rdss__deadline deadline,
+                         rdss__probe_facts *facts, rdss_error **err);
 
 /* The pure parts of the pre-TLS steps, for the probe and the fuzzers:
  * PostgreSQL's one-byte answer to SSLRequest, and a MySQL server's first

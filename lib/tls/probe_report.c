@@ -13,8 +13,8 @@
 
 typedef struct report_cert {
     char *subject, *issuer;
-    char not_before[RDSS_ISO_TIME_LEN + 1], not_after[RDSS_ISO_TIME_LEN + 1];
-    char sha256[RDSS_SHA256_HEX_LEN + 1];
+    char not_before[RDSS__ISO_TIME_LEN + 1], not_after[RDSS__ISO_TIME_LEN + 1];
+    char sha256[RDSS__SHA256_HEX_LEN + 1];
 } report_cert;
 
 struct rdss_probe_report {
@@ -27,10 +27,10 @@ struct rdss_probe_report {
     char **sans;
     size_t san_count;
     char *anchor_subject;
-    char anchor_not_after[RDSS_ISO_TIME_LEN + 1];
+    char anchor_not_after[RDSS__ISO_TIME_LEN + 1];
     const char *anchor_family;
     int hostname;
-    char earliest[RDSS_ISO_TIME_LEN + 1];
+    char earliest[RDSS__ISO_TIME_LEN + 1];
     long days;
     int warning;
 };
@@ -60,7 +60,7 @@ static void collect_sans(X509 *leaf, rdss_probe_report *r)
 }
 
 /* Earliest expiry over the presented chain and the anchor, and days left. */
-static void compute_expiry(const rdss_probe_facts *facts, rdss_probe_report *r)
+static void compute_expiry(const rdss__probe_facts *facts, rdss_probe_report *r)
 {
     STACK_OF(X509) *all = facts->chain ? sk_X509_dup(facts->chain) : sk_X509_new_null();
     if (all != NULL && facts->anchor != NULL)
@@ -74,7 +74,7 @@ static void compute_expiry(const rdss_probe_facts *facts, rdss_probe_report *r)
 }
 
 static rdss_probe_report *build(rdss_code code, const char *host, int port, const char *verify_name,
-                                const rdss_probe_facts *facts)
+                                const rdss__probe_facts *facts)
 {
     rdss_probe_report *r = calloc(1, sizeof(*r));
     if (r == NULL)
@@ -114,12 +114,12 @@ rdss_code rdss_probe(const rdss_config *cfg, rdss_engine engine, const char *hos
     if (port == 0)
         port = engine == RDSS_ENGINE_PG ? 5432 : 3306;
     const char *verify_name = rdss_config_verify_name(cfg) ? rdss_config_verify_name(cfg) : host;
-    rdss_trust *trust = NULL;
+    rdss__trust *trust = NULL;
     rdss_code code = rdss__config_trust(cfg, &trust, err);
     if (code != RDSS_OK)
         return code;
-    rdss_probe_facts facts = {0};
-    rdss_deadline deadline = rdss__deadline_in(rdss_config_timeout_ms(cfg));
+    rdss__probe_facts facts = {0};
+    rdss__deadline deadline = rdss__deadline_in(rdss_config_timeout_ms(cfg));
     code = rdss__probe(engine, host, port, verify_name, trust, deadline, &facts, err);
     rdss__trust_unref(trust);
     *report = build(code, host, port, verify_name, &facts);

@@ -11,8 +11,8 @@ struct rdss_tls_info {
     char *cipher;
     char *peer_subject;
     char *peer_issuer;
-    char peer_not_after[RDSS_ISO_TIME_LEN + 1];
-    char chain_not_after[RDSS_ISO_TIME_LEN + 1];
+    char peer_not_after[RDSS__ISO_TIME_LEN + 1];
+    char chain_not_after[RDSS__ISO_TIME_LEN + 1];
 };
 
 rdss_code rdss__tls_info_from_ssl(const SSL *ssl, rdss_tls_info **out, rdss_error **err)

@@ -1,6 +1,6 @@
 /* TLS facts of an established connection, read from the driver's SSL. */
-#ifndef RDSS_LIB_TLS_INFO_H
-#define RDSS_LIB_TLS_INFO_H
+#ifndef RDSS__LIB_TLS_INFO_H
+#define RDSS__LIB_TLS_INFO_H
 
 #include <openssl/ssl.h>
 

@@ -89,7 +89,7 @@ static void covered_names(X509 *cert, char *out, size_t size)
 }
 
 /* How to name a bundle file to the library, for the messages below. */
-#define RDSS_HOW_TO_TRUST_A_FILE                                                          \
+#define RDSS__HOW_TO_TRUST_A_FILE                                                          \
     "rdss_config_set_bundle_file(), the environment variable RDSSECURE_CA_BUNDLE=FILE or " \
     "the CLI option --bundle FILE; no rebuild needed"
 
@@ -97,9 +97,9 @@ static void covered_names(X509 *cert, char *out, size_t size)
  * GovCloud or China endpoint (bundles of their own), a region the bundle has
  * no root for (a region newer than the embedded edition, or a user's bundle
  * older than it), or a Proxy endpoint without the Amazon roots. */
-static void explain_missing_roots(rdss_error *e, const rdss_trust *trust, const char *name)
+static void explain_missing_roots(rdss_error *e, const rdss__trust *trust, const char *name)
 {
-    char region[RDSS_REGION_MAX];
+    char region[RDSS__REGION_MAX];
     if (rdss__endpoint_is_proxy(name)) {
         if (!rdss__trust_has_proxy_roots(trust))
             rdss__error_append_message(
@@ -111,17 +111,17 @@ static void explain_missing_roots(rdss_error *e, const rdss_trust *trust, const 
     }
     if (!rdss__endpoint_region(name, region) || rdss__trust_covers_region(trust, region))
         return;
-    const rdss_partition *partition = rdss__region_partition(region);
+    const rdss__partition *partition = rdss__region_partition(region);
     const char *label = rdss__trust_label(trust);
     if (partition != NULL) {
         rdss__error_append_message(
             e, ". %s is in %s (region %s): its certificates chain to the RDS bundle of %s, which "
                "the bundle in use (%s) does not hold; download %s and trust it with "
-               RDSS_HOW_TO_TRUST_A_FILE, name, partition->name, region, partition->name, label,
+               RDSS__HOW_TO_TRUST_A_FILE, name, partition->name, region, partition->name, label,
             partition->bundle_url);
         return;
     }
-    rdss_trust *embedded = NULL;
+    rdss__trust *embedded = NULL;
     int embedded_covers = rdss__trust_embedded(&embedded, NULL) == RDSS_OK &&
                           rdss__trust_covers_region(embedded, region);
     rdss__trust_unref(embedded);
@@ -131,19 +131,19 @@ static void explain_missing_roots(rdss_error *e, const rdss_trust *trust, const 
                "global bundle (edition %s) has: trust the embedded bundle "
                "(rdss_config_use_embedded_bundle(), or no RDSSECURE_CA_BUNDLE or --bundle) or a "
                "current official global bundle (%s)",
-            label, region, name, rdss__embedded_edition_date, RDSS_GLOBAL_BUNDLE_URL);
+            label, region, name, rdss__embedded_edition_date, RDSS__GLOBAL_BUNDLE_URL);
     else if (strcmp(label, "embedded") == 0)
         rdss__error_append_message(
             e, ". The embedded RDS global bundle (edition %s) has no root for %s, the region of "
                "%s: it does not know that region, which is newer than the edition; download the "
-               "current official global bundle (%s) and trust it with " RDSS_HOW_TO_TRUST_A_FILE,
-            rdss__embedded_edition_date, region, name, RDSS_GLOBAL_BUNDLE_URL);
+               "current official global bundle (%s) and trust it with " RDSS__HOW_TO_TRUST_A_FILE,
+            rdss__embedded_edition_date, region, name, RDSS__GLOBAL_BUNDLE_URL);
     else
         rdss__error_append_message(
             e, ". The bundle (%s) has no root for %s, the region of %s, and the embedded RDS "
                "global bundle (edition %s) does not know that region either: download the "
-               "current official global bundle (%s) and trust it with " RDSS_HOW_TO_TRUST_A_FILE,
-            label, region, name, rdss__embedded_edition_date, RDSS_GLOBAL_BUNDLE_URL);
+               "current official global bundle (%s) and trust it with " RDSS__HOW_TO_TRUST_A_FILE,
+            label, region, name, rdss__embedded_edition_date, RDSS__GLOBAL_BUNDLE_URL);
 }
 
 /* The certificate's own RDS name, to suggest as verify-name; NULL if none. */
@@ -191,7 +191,7 @@ static void suggest_verify_name(rdss_error *e, X509 *leaf, const char *name)
     free(rds_name);
 }
 
-rdss_code rdss__verify_chain(const rdss_trust *trust, STACK_OF(X509) *chain, const char *name,
+rdss_code rdss__verify_chain(const rdss__trust *trust, STACK_OF(X509) *chain, const char *name,
                              X509 **anchor_out, rdss_error **err)
 {
     if (anchor_out != NULL)
@@ -215,7 +215,7 @@ rdss_code rdss__verify_chain(const rdss_trust *trust, STACK_OF(X509) *chain, con
         X509_up_ref(*anchor_out);
     }
     X509_STORE_CTX_free(ctx);
-    char chain_end[RDSS_ISO_TIME_LEN + 1] = "";
+    char chain_end[RDSS__ISO_TIME_LEN + 1] = "";
     rdss__chain_earliest_not_after(chain, chain_end, NULL);
     rdss_error *e = NULL;
     if (!verified) {

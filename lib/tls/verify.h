@@ -1,8 +1,8 @@
 /* The one verification core both engines share: does a presented chain
  * verify against the trust, and does its leaf name the host? Run by the
  * probe; its verdict names the typed error of a failed connect. */
-#ifndef RDSS_LIB_VERIFY_H
-#define RDSS_LIB_VERIFY_H
+#ifndef RDSS__LIB_VERIFY_H
+#define RDSS__LIB_VERIFY_H
 
 #include <openssl/x509.h>
 
@@ -18,7 +18,7 @@
  * `name` is a DNS name or an IP literal. With anchor_out, once the chain
  * verifies *anchor_out holds a reference to the trusted root that anchored it
  * (X509_free it), whatever the name check says. */
-rdss_code rdss__verify_chain(const rdss_trust *trust, STACK_OF(X509) *chain, const char *name,
+rdss_code rdss__verify_chain(const rdss__trust *trust, STACK_OF(X509) *chain, const char *name,
                              X509 **anchor_out, rdss_error **err);
 
 /* Whether the certificate covers `name` (DNS name or IP literal), the way

@@ -18,10 +18,10 @@ typedef struct bundle_entry {
     char *subject;
     char *issuer;
     int64_t not_after_unix;
-    char sha256[RDSS_SHA256_HEX_LEN + 1];
-    char not_before[RDSS_ISO_TIME_LEN + 1];
-    char not_after[RDSS_ISO_TIME_LEN + 1];
-    char region[RDSS_REGION_MAX];
+    char sha256[RDSS__SHA256_HEX_LEN + 1];
+    char not_before[RDSS__ISO_TIME_LEN + 1];
+    char not_after[RDSS__ISO_TIME_LEN + 1];
+    char region[RDSS__REGION_MAX];
     char stage[16]; /* "Beta", "Preview"; empty for production roots */
     char key_type[16];
     int parsed;
@@ -31,7 +31,7 @@ typedef struct bundle_entry {
 struct rdss_bundle {
     char *source;
     const char *edition; /* static; NULL when not a known edition */
-    char sha256[RDSS_SHA256_HEX_LEN + 1];
+    char sha256[RDSS__SHA256_HEX_LEN + 1];
     bundle_entry *entries;
     size_t count;
 };
@@ -75,7 +75,7 @@ static void describe(bundle_entry *entry, X509 *cert, size_t line, time_t now)
 static rdss_code open_pem(const char *pem, size_t len, const char *source, rdss_bundle **out,
                           rdss_error **err)
 {
-    rdss_pem_blocks blocks;
+    rdss__pem_blocks blocks;
     rdss_code code = rdss__pem_split(pem, len, source, &blocks, err);
     if (code != RDSS_OK)
         return code;
@@ -200,22 +200,22 @@ static const bundle_entry *parsed_at(const rdss_bundle *bundle, size_t index)
     return entry != NULL && entry->parsed ? entry : NULL;
 }
 
-#define RDSS_ENTRY_STRING(function, expression)                                  \
+#define RDSS__ENTRY_STRING(function, expression)                                  \
     const char *function(const rdss_bundle *bundle, size_t index)                \
     {                                                                            \
         const bundle_entry *entry = parsed_at(bundle, index);                    \
         return entry == NULL ? NULL : (expression);                              \
     }
 
-RDSS_ENTRY_STRING(rdss_bundle_entry_subject_cn, entry->subject_cn)
-RDSS_ENTRY_STRING(rdss_bundle_entry_subject, entry->subject)
-RDSS_ENTRY_STRING(rdss_bundle_entry_issuer, entry->issuer)
-RDSS_ENTRY_STRING(rdss_bundle_entry_sha256, entry->sha256[0] ? entry->sha256 : NULL)
-RDSS_ENTRY_STRING(rdss_bundle_entry_not_before, entry->not_before[0] ? entry->not_before : NULL)
-RDSS_ENTRY_STRING(rdss_bundle_entry_not_after, entry->not_after[0] ? entry->not_after : NULL)
-RDSS_ENTRY_STRING(rdss_bundle_entry_region, entry->has_region ? entry->region : NULL)
-RDSS_ENTRY_STRING(rdss_bundle_entry_stage, entry->stage[0] ? entry->stage : NULL)
-RDSS_ENTRY_STRING(rdss_bundle_entry_key_type, entry->key_type[0] ? entry->key_type : NULL)
+RDSS__ENTRY_STRING(rdss_bundle_entry_subject_cn, entry->subject_cn)
+RDSS__ENTRY_STRING(rdss_bundle_entry_subject, entry->subject)
+RDSS__ENTRY_STRING(rdss_bundle_entry_issuer, entry->issuer)
+RDSS__ENTRY_STRING(rdss_bundle_entry_sha256, entry->sha256[0] ? entry->sha256 : NULL)
+RDSS__ENTRY_STRING(rdss_bundle_entry_not_before, entry->not_before[0] ? entry->not_before : NULL)
+RDSS__ENTRY_STRING(rdss_bundle_entry_not_after, entry->not_after[0] ? entry->not_after : NULL)
+RDSS__ENTRY_STRING(rdss_bundle_entry_region, entry->has_region ? entry->region : NULL)
+RDSS__ENTRY_STRING(rdss_bundle_entry_stage, entry->stage[0] ? entry->stage : NULL)
+RDSS__ENTRY_STRING(rdss_bundle_entry_key_type, entry->key_type[0] ? entry->key_type : NULL)
 
 int64_t rdss_bundle_entry_not_after_unix(const rdss_bundle *bundle, size_t index)
 {

@@ -79,9 +79,9 @@ rdss_code rdss__read_bundle_file(const char *path, char **data, size_t *len, rds
                           "you or root own", path, (unsigned)st.st_uid, (unsigned)geteuid());
     } else if (st.st_size == 0) {
         code = rdss__fail(err, RDSS_ERR_BUNDLE, "CA bundle %s is empty", path);
-    } else if ((unsigned long long)st.st_size > RDSS_BUNDLE_MAX_BYTES) {
+    } else if ((unsigned long long)st.st_size > RDSS__BUNDLE_MAX_BYTES) {
         code = rdss__fail(err, RDSS_ERR_BUNDLE, "CA bundle %s is %lld bytes, more than the %u allowed",
-                          path, (long long)st.st_size, RDSS_BUNDLE_MAX_BYTES);
+                          path, (long long)st.st_size, RDSS__BUNDLE_MAX_BYTES);
     } else {
         code = read_all(fd, path, (size_t)st.st_size, data, len, err);
         if (code == RDSS_OK && only_white_space(*data, *len)) {

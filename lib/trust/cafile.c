@@ -44,7 +44,7 @@ static BIO *encode_pem(STACK_OF(X509) *certs)
     return bio;
 }
 
-static int create_memfd(const char *name, const char *text, size_t len, rdss_ca_file *out)
+static int create_memfd(const char *name, const char *text, size_t len, rdss__ca_file *out)
 {
     int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
     if (fd < 0)
@@ -61,7 +61,7 @@ static int create_memfd(const char *name, const char *text, size_t len, rdss_ca_
     return 1;
 }
 
-static int create_private_file(const char *name, const char *text, size_t len, rdss_ca_file *out)
+static int create_private_file(const char *name, const char *text, size_t len, rdss__ca_file *out)
 {
     const char *base = secure_getenv("TMPDIR");
     if (base == NULL || base[0] == '\0')
@@ -96,7 +96,7 @@ fail:
     return 0;
 }
 
-static rdss_code create(const char *name, const char *text, size_t len, rdss_ca_file *out,
+static rdss_code create(const char *name, const char *text, size_t len, rdss__ca_file *out,
                         int try_memfd, rdss_error **err)
 {
     out->fd = -1;
@@ -111,7 +111,7 @@ static rdss_code create(const char *name, const char *text, size_t len, rdss_ca_
                       name, strerror(errno));
 }
 
-static rdss_code create_ca(STACK_OF(X509) *certs, rdss_ca_file *out, int try_memfd, rdss_error **err)
+static rdss_code create_ca(STACK_OF(X509) *certs, rdss__ca_file *out, int try_memfd, rdss_error **err)
 {
     BIO *bio = encode_pem(certs);
     char *pem = NULL;
@@ -127,23 +127,23 @@ static rdss_code create_ca(STACK_OF(X509) *certs, rdss_ca_file *out, int try_mem
     return code;
 }
 
-rdss_code rdss__ca_file_create(STACK_OF(X509) *certs, rdss_ca_file *out, rdss_error **err)
+rdss_code rdss__ca_file_create(STACK_OF(X509) *certs, rdss__ca_file *out, rdss_error **err)
 {
     return create_ca(certs, out, 1, err);
 }
 
-rdss_code rdss__ca_file_create_on_disk(STACK_OF(X509) *certs, rdss_ca_file *out, rdss_error **err)
+rdss_code rdss__ca_file_create_on_disk(STACK_OF(X509) *certs, rdss__ca_file *out, rdss_error **err)
 {
     return create_ca(certs, out, 0, err);
 }
 
-rdss_code rdss__text_file_create(const char *name, const char *text, size_t len, rdss_ca_file *out,
+rdss_code rdss__text_file_create(const char *name, const char *text, size_t len, rdss__ca_file *out,
                                  rdss_error **err)
 {
     return create(name, text, len, out, 1, err);
 }
 
-void rdss__ca_file_destroy(rdss_ca_file *file)
+void rdss__ca_file_destroy(rdss__ca_file *file)
 {
     if (file->tmp_dir != NULL && file->path != NULL) {
         unlink(file->path);
@@ -158,7 +158,7 @@ void rdss__ca_file_destroy(rdss_ca_file *file)
     file->tmp_dir = NULL;
 }
 
-static rdss_ca_file empty_file = {-1, NULL, NULL};
+static rdss__ca_file empty_file = {-1, NULL, NULL};
 static pthread_once_t empty_once = PTHREAD_ONCE_INIT;
 
 static void release_empty_file(void)

@@ -4,28 +4,28 @@
  * /proc/self/fd/N: nothing on disk, nothing another process can change.
  * Fallback (no memfd or no /proc): a 0600 file in a fresh 0700 directory
  * made by mkdtemp under $TMPDIR or /tmp, removed when destroyed. */
-#ifndef RDSS_LIB_CAFILE_H
-#define RDSS_LIB_CAFILE_H
+#ifndef RDSS__LIB_CAFILE_H
+#define RDSS__LIB_CAFILE_H
 
 #include <openssl/x509.h>
 
 #include "rdssecure/rdssecure.h"
 
-typedef struct rdss_ca_file {
+typedef struct rdss__ca_file {
     int fd;        /* the memfd, or -1 */
     char *path;    /* what the drivers are given */
     char *tmp_dir; /* fallback only: the private directory to remove */
-} rdss_ca_file;
+} rdss__ca_file;
 
 /* Writes `certs` as PEM. On failure RDSS_ERR_INTERNAL. */
-rdss_code rdss__ca_file_create(STACK_OF(X509) *certs, rdss_ca_file *out, rdss_error **err);
+rdss_code rdss__ca_file_create(STACK_OF(X509) *certs, rdss__ca_file *out, rdss_error **err);
 
 /* The fallback alone, for its own test. */
-rdss_code rdss__ca_file_create_on_disk(STACK_OF(X509) *certs, rdss_ca_file *out, rdss_error **err);
+rdss_code rdss__ca_file_create_on_disk(STACK_OF(X509) *certs, rdss__ca_file *out, rdss_error **err);
 
 /* The same for any text the drivers must read from a file (a sanitized
  * option file, say); `name` names the memfd or the fallback file. */
-rdss_code rdss__text_file_create(const char *name, const char *text, size_t len, rdss_ca_file *out,
+rdss_code rdss__text_file_create(const char *name, const char *text, size_t len, rdss__ca_file *out,
                                  rdss_error **err);
 
 /* A sealed empty file, one for the whole process (made on first use,
@@ -33,8 +33,8 @@ rdss_code rdss__text_file_create(const char *name, const char *text, size_t len,
  * nothing. */
 rdss_code rdss__empty_file_path(const char **path, rdss_error **err);
 
-/* Closes and removes it. Safe on a zeroed or already destroyed rdss_ca_file
+/* Closes and removes it. Safe on a zeroed or already destroyed rdss__ca_file
  * with fd set to -1. */
-void rdss__ca_file_destroy(rdss_ca_file *file);
+void rdss__ca_file_destroy(rdss__ca_file *file);
 
 #endif

@@ -64,13 +64,13 @@ char *rdss__cert_issuer(X509 *cert)
     return name_rfc2253(X509_get_issuer_name(cert));
 }
 
-static void hex_of_sha256(const unsigned char digest[32], char out[RDSS_SHA256_HEX_LEN + 1])
+static void hex_of_sha256(const unsigned char digest[32], char out[RDSS__SHA256_HEX_LEN + 1])
 {
     for (size_t i = 0; i < 32; i++)
         snprintf(out + 2 * i, 3, "%02x", digest[i]);
 }
 
-int rdss__cert_sha256_hex(X509 *cert, char out[RDSS_SHA256_HEX_LEN + 1])
+int rdss__cert_sha256_hex(X509 *cert, char out[RDSS__SHA256_HEX_LEN + 1])
 {
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
@@ -80,7 +80,7 @@ int rdss__cert_sha256_hex(X509 *cert, char out[RDSS_SHA256_HEX_LEN + 1])
     return 1;
 }
 
-int rdss__sha256_hex(const void *data, size_t len, char out[RDSS_SHA256_HEX_LEN + 1])
+int rdss__sha256_hex(const void *data, size_t len, char out[RDSS__SHA256_HEX_LEN + 1])
 {
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int digest_len = 0;
@@ -99,12 +99,12 @@ int rdss__asn1_time_unix(const ASN1_TIME *t, int64_t *out)
     return 1;
 }
 
-int rdss__asn1_time_iso(const ASN1_TIME *t, char out[RDSS_ISO_TIME_LEN + 1])
+int rdss__asn1_time_iso(const ASN1_TIME *t, char out[RDSS__ISO_TIME_LEN + 1])
 {
     struct tm tm;
     if (t == NULL || !ASN1_TIME_to_tm(t, &tm))
         return 0;
-    return strftime(out, RDSS_ISO_TIME_LEN + 1, "%Y-%m-%dT%H:%M:%SZ", &tm) == RDSS_ISO_TIME_LEN;
+    return strftime(out, RDSS__ISO_TIME_LEN + 1, "%Y-%m-%dT%H:%M:%SZ", &tm) == RDSS__ISO_TIME_LEN;
 }
 
 int rdss__cert_key_type(X509 *cert, char *out, size_t out_size)
@@ -145,7 +145,7 @@ static int is_region_word(const char *w)
     return *w == '\0';
 }
 
-int rdss__find_region(const char *text, char out[RDSS_REGION_MAX])
+int rdss__find_region(const char *text, char out[RDSS__REGION_MAX])
 {
     if (text == NULL)
         return 0;
@@ -157,8 +157,8 @@ int rdss__find_region(const char *text, char out[RDSS_REGION_MAX])
         while (*p != '\0' && *p != ' ' && *p != '.')
             p++;
         size_t len = (size_t)(p - word);
-        char candidate[RDSS_REGION_MAX];
-        if (len > 0 && len < RDSS_REGION_MAX) {
+        char candidate[RDSS__REGION_MAX];
+        if (len > 0 && len < RDSS__REGION_MAX) {
             memcpy(candidate, word, len);
             candidate[len] = '\0';
             if (is_region_word(candidate)) {
@@ -205,14 +205,14 @@ void rdss__error_set_cert_of(rdss_error *e, X509 *cert)
 {
     char *subject = rdss__cert_subject(cert);
     char *issuer = rdss__cert_issuer(cert);
-    char not_after[RDSS_ISO_TIME_LEN + 1] = "";
+    char not_after[RDSS__ISO_TIME_LEN + 1] = "";
     rdss__asn1_time_iso(X509_get0_notAfter(cert), not_after);
     rdss__error_set_cert(e, subject, issuer, not_after[0] ? not_after : NULL);
     free(subject);
     free(issuer);
 }
 
-int rdss__chain_earliest_not_after(STACK_OF(X509) *chain, char iso[RDSS_ISO_TIME_LEN + 1],
+int rdss__chain_earliest_not_after(STACK_OF(X509) *chain, char iso[RDSS__ISO_TIME_LEN + 1],
                                    int64_t *unix_time)
 {
     const ASN1_TIME *earliest = NULL;

@@ -1,7 +1,7 @@
 /* Facts about one X.509 certificate, as text, for messages, the bundle
  * tools and (later) the probe report. */
-#ifndef RDSS_LIB_CERTINFO_H
-#define RDSS_LIB_CERTINFO_H
+#ifndef RDSS__LIB_CERTINFO_H
+#define RDSS__LIB_CERTINFO_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -11,9 +11,9 @@
 
 #include "rdssecure/rdssecure.h"
 
-#define RDSS_SHA256_HEX_LEN 64
-#define RDSS_ISO_TIME_LEN 20 /* "2061-05-25T23:34:57Z" */
-#define RDSS_REGION_MAX 32
+#define RDSS__SHA256_HEX_LEN 64
+#define RDSS__ISO_TIME_LEN 20 /* "2061-05-25T23:34:57Z" */
+#define RDSS__REGION_MAX 32
 
 /* Each returns a malloc'd string the caller frees, or NULL (none / no memory). */
 char *rdss__cert_subject_cn(X509 *cert);
@@ -21,12 +21,12 @@ char *rdss__cert_subject(X509 *cert); /* RFC 2253 */
 char *rdss__cert_issuer(X509 *cert);  /* RFC 2253 */
 
 /* Lower-case hex SHA-256 of the DER encoding into out[65]; 0 on failure. */
-int rdss__cert_sha256_hex(X509 *cert, char out[RDSS_SHA256_HEX_LEN + 1]);
+int rdss__cert_sha256_hex(X509 *cert, char out[RDSS__SHA256_HEX_LEN + 1]);
 /* Lower-case hex SHA-256 of `len` bytes into out[65]; 0 on failure. */
-int rdss__sha256_hex(const void *data, size_t len, char out[RDSS_SHA256_HEX_LEN + 1]);
+int rdss__sha256_hex(const void *data, size_t len, char out[RDSS__SHA256_HEX_LEN + 1]);
 
 /* ISO 8601 UTC text into out[21] and seconds since the epoch; 0 on failure. */
-int rdss__asn1_time_iso(const ASN1_TIME *t, char out[RDSS_ISO_TIME_LEN + 1]);
+int rdss__asn1_time_iso(const ASN1_TIME *t, char out[RDSS__ISO_TIME_LEN + 1]);
 int rdss__asn1_time_unix(const ASN1_TIME *t, int64_t *out);
 
 /* "RSA2048", "ECC384", ... into out; 0 when the key cannot be read. */
@@ -34,7 +34,7 @@ int rdss__cert_key_type(X509 *cert, char *out, size_t out_size);
 
 /* Copies into out the first word of `text` shaped like an AWS region
  * ("us-east-1", "us-gov-west-1", "cn-north-1"); 0 when there is none. */
-int rdss__find_region(const char *text, char out[RDSS_REGION_MAX]);
+int rdss__find_region(const char *text, char out[RDSS__REGION_MAX]);
 
 /* Why `cert` is not a good trust anchor at time `now`: NULL when it is,
  * otherwise a static reason ("expired", "not a CA certificate", ...). */
@@ -50,7 +50,7 @@ void rdss__error_set_cert_of(rdss_error *e, X509 *cert);
 
 /* The earliest not_after among `chain` (ISO text and seconds); 0 when the
  * chain is empty or unreadable. */
-int rdss__chain_earliest_not_after(STACK_OF(X509) *chain, char iso[RDSS_ISO_TIME_LEN + 1],
+int rdss__chain_earliest_not_after(STACK_OF(X509) *chain, char iso[RDSS__ISO_TIME_LEN + 1],
                                    int64_t *unix_time);
 
 /* The RDS CA family a trust anchor belongs to, from its name:

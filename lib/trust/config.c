@@ -9,9 +9,9 @@
 #include "core/error.h"
 
 struct rdss_config {
-    rdss_trust *base;      /* NULL: the process default (env or embedded) */
-    rdss_trust *extras;    /* extra CAs alone, or NULL */
-    rdss_trust *effective; /* base + extras when there are extras, else NULL */
+    rdss__trust *base;      /* NULL: the process default (env or embedded) */
+    rdss__trust *extras;    /* extra CAs alone, or NULL */
+    rdss__trust *effective; /* base + extras when there are extras, else NULL */
     char *source;          /* rdss_config_trust_source() */
     long timeout_ms;
     char *verify_name;
@@ -50,9 +50,9 @@ static rdss_code null_config(rdss_error **err, const char *function)
 /* Recomputes `effective` and `source` after base or extras changed. */
 static rdss_code refresh(rdss_config *cfg, rdss_error **err)
 {
-    rdss_trust *effective = NULL;
+    rdss__trust *effective = NULL;
     if (cfg->extras != NULL) {
-        rdss_trust *base = cfg->base ? rdss__trust_ref(cfg->base) : NULL;
+        rdss__trust *base = cfg->base ? rdss__trust_ref(cfg->base) : NULL;
         rdss_code code = base ? RDSS_OK : rdss__trust_default(&base, err);
         if (code != RDSS_OK)
             return code;
@@ -82,11 +82,11 @@ static rdss_code refresh(rdss_config *cfg, rdss_error **err)
 
 /* Installs a freshly built trust as base (extra = 0) or adds it to the
  * extras (extra = 1). Takes the reference `trust` carries. */
-static rdss_code install(rdss_config *cfg, rdss_trust *trust, int extra, rdss_error **err)
+static rdss_code install(rdss_config *cfg, rdss__trust *trust, int extra, rdss_error **err)
 {
-    rdss_trust **slot = extra ? &cfg->extras : &cfg->base;
-    rdss_trust *previous = *slot;
-    rdss_trust *next = trust;
+    rdss__trust **slot = extra ? &cfg->extras : &cfg->base;
+    rdss__trust *previous = *slot;
+    rdss__trust *next = trust;
     if (extra && previous != NULL) {
         rdss_code code = rdss__trust_union(previous, trust, "extra CAs", &next, err);
         rdss__trust_unref(trust);
@@ -111,7 +111,7 @@ static rdss_code set_from_file(rdss_config *cfg, const char *path, int extra, rd
         return null_config(err, function);
     if (path == NULL || path[0] == '\0')
         return rdss__fail(err, RDSS_ERR_INVALID_ARGUMENT, "%s: path is NULL or empty", function);
-    rdss_trust *trust = NULL;
+    rdss__trust *trust = NULL;
     rdss_code code = rdss__trust_from_file(path, &trust, err);
     return code == RDSS_OK ? install(cfg, trust, extra, err) : code;
 }
@@ -125,7 +125,7 @@ static rdss_code set_from_pem(rdss_config *cfg, const char *pem, size_t len, int
         return rdss__fail(err, RDSS_ERR_INVALID_ARGUMENT, "%s: pem is NULL", function);
     if (len == 0)
         return rdss__fail(err, RDSS_ERR_BUNDLE, "CA bundle in memory is empty");
-    rdss_trust *trust = NULL;
+    rdss__trust *trust = NULL;
     rdss_code code = rdss__trust_from_pem(pem, len, "memory", &trust, err);
     return code == RDSS_OK ? install(cfg, trust, extra, err) : code;
 }
@@ -156,7 +156,7 @@ rdss_code rdss_config_add_rds_proxy_roots(rdss_config *cfg, rdss_error **err)
 {
     if (cfg == NULL)
         return null_config(err, __func__);
-    rdss_trust *trust = NULL;
+    rdss__trust *trust = NULL;
     rdss_code code = rdss__trust_from_pem(rdss__embedded_proxy_roots_pem,
                                           rdss__embedded_proxy_roots_pem_len,
                                           "embedded RDS Proxy roots", &trust, err);
@@ -167,7 +167,7 @@ rdss_code rdss_config_use_embedded_bundle(rdss_config *cfg, rdss_error **err)
 {
     if (cfg == NULL)
         return null_config(err, __func__);
-    rdss_trust *trust = NULL;
+    rdss__trust *trust = NULL;
     rdss_code code = rdss__trust_embedded(&trust, err);
     return code == RDSS_OK ? install(cfg, trust, 0, err) : code;
 }
@@ -251,7 +251,7 @@ const char *rdss_config_trust_source(const rdss_config *cfg)
     return cfg->source;
 }
 
-rdss_code rdss__config_trust(const rdss_config *cfg, rdss_trust **out, rdss_error **err)
+rdss_code rdss__config_trust(const rdss_config *cfg, rdss__trust **out, rdss_error **err)
 {
     *out = NULL;
     if (cfg != NULL && cfg->effective != NULL)
@@ -267,7 +267,7 @@ rdss_code rdss_config_check_trust(rdss_config *cfg, rdss_error **err)
 {
     if (cfg == NULL)
         return null_config(err, __func__);
-    rdss_trust *trust = NULL;
+    rdss__trust *trust = NULL;
     rdss_code code = rdss__config_trust(cfg, &trust, err);
     if (code == RDSS_OK && cfg->source == NULL) {
         /* Now that the default is decided, say which it is. */

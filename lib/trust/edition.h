@@ -2,8 +2,8 @@
  * it embeds as the default trust (certs/rds-global-roots.pins) and the
  * published editions listed in certs/editions.txt. The data is generated at
  * build time by cmake/embedded_edition.cmake. */
-#ifndef RDSS_LIB_EDITION_H
-#define RDSS_LIB_EDITION_H
+#ifndef RDSS__LIB_EDITION_H
+#define RDSS__LIB_EDITION_H
 
 #include <stddef.h>
 
@@ -23,6 +23,6 @@ extern const size_t rdss__known_edition_count;
 const char *rdss__edition_of_sha256(const char *hex);
 
 /* Where the newest official global bundle is published. */
-#define RDSS_GLOBAL_BUNDLE_URL "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem"
+#define RDSS__GLOBAL_BUNDLE_URL "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem"
 
 #endif

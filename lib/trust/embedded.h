@@ -1,7 +1,7 @@
 /* The CA files of certs/, turned into C by cmake/embed_pem.cmake at build
  * time. Each array holds the file's bytes followed by a NUL. */
-#ifndef RDSS_LIB_EMBEDDED_H
-#define RDSS_LIB_EMBEDDED_H
+#ifndef RDSS__LIB_EMBEDDED_H
+#define RDSS__LIB_EMBEDDED_H
 
 #include <stddef.h>
 

@@ -23,7 +23,7 @@ int rdss__is_rds_name(const char *name)
 
 /* The region is a fixed label: the one before .rds.amazonaws.com[.cn], or
  * in China the one after .rds. (a cluster named "my-db-1" must not count). */
-int rdss__endpoint_region(const char *name, char out[RDSS_REGION_MAX])
+int rdss__endpoint_region(const char *name, char out[RDSS__REGION_MAX])
 {
     if (!rdss__is_rds_name(name))
         return 0;
@@ -39,7 +39,7 @@ int rdss__endpoint_region(const char *name, char out[RDSS_REGION_MAX])
         end = strchr(start, '.');
     }
     size_t len = end ? (size_t)(end - start) : 0;
-    char label[RDSS_REGION_MAX];
+    char label[RDSS__REGION_MAX];
     if (len == 0 || len >= sizeof(label))
         return 0;
     /* DNS names are case-insensitive; region names are lower case */
@@ -54,14 +54,14 @@ int rdss__endpoint_is_proxy(const char *name)
     return rdss__is_rds_name(name) && strcasestr(name, ".proxy-") != NULL;
 }
 
-static const rdss_partition partitions[] = {
+static const rdss__partition partitions[] = {
     {"us-gov-", "AWS GovCloud (US)",
      "https://truststore.pki.us-gov-west-1.rds.amazonaws.com/global/global-bundle.pem"},
     {"cn-", "the AWS China Regions",
      "https://rds-truststore.s3.cn-north-1.amazonaws.com.cn/global/global-bundle.pem"},
 };
 
-const rdss_partition *rdss__region_partition(const char *region)
+const rdss__partition *rdss__region_partition(const char *region)
 {
     for (size_t i = 0; region != NULL && i < sizeof(partitions) / sizeof(partitions[0]); i++)
         if (strncmp(region, partitions[i].region_prefix, strlen(partitions[i].region_prefix)) == 0)

@@ -34,11 +34,11 @@ static X509 *decode_block(const char *begin, const char *end)
     return cert;
 }
 
-static int append(rdss_pem_blocks *blocks, size_t *capacity, X509 *cert, size_t line)
+static int append(rdss__pem_blocks *blocks, size_t *capacity, X509 *cert, size_t line)
 {
     if (blocks->count == *capacity) {
         size_t grown = *capacity ? *capacity * 2 : 16;
-        rdss_pem_block *items = realloc(blocks->items, grown * sizeof(*items));
+        rdss__pem_block *items = realloc(blocks->items, grown * sizeof(*items));
         if (items == NULL)
             return 0;
         blocks->items = items;
@@ -50,7 +50,7 @@ static int append(rdss_pem_blocks *blocks, size_t *capacity, X509 *cert, size_t 
     return 1;
 }
 
-rdss_code rdss__pem_split(const char *pem, size_t len, const char *label, rdss_pem_blocks *out,
+rdss_code rdss__pem_split(const char *pem, size_t len, const char *label, rdss__pem_blocks *out,
                           rdss_error **err)
 {
     out->items = NULL;
@@ -88,7 +88,7 @@ rdss_code rdss__pem_split(const char *pem, size_t len, const char *label, rdss_p
     return rdss__succeed(err);
 }
 
-void rdss__pem_blocks_free(rdss_pem_blocks *blocks)
+void rdss__pem_blocks_free(rdss__pem_blocks *blocks)
 {
     for (size_t i = 0; i < blocks->count; i++)
         X509_free(blocks->items[i].cert);

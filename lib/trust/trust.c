@@ -17,16 +17,16 @@
 #include "core/error.h"
 #include "trust/pem.h"
 
-struct rdss_trust {
+struct rdss__trust {
     atomic_int refs;
     unsigned char digest[32]; /* of the certificates: equal content, equal digest */
     char *label;
     STACK_OF(X509) *certs;
     X509_STORE *store; /* the same certificates, for our own verification */
-    rdss_ca_file ca_file;
+    rdss__ca_file ca_file;
 };
 
-static void trust_destroy(rdss_trust *trust)
+static void trust_destroy(rdss__trust *trust)
 {
     rdss__ca_file_destroy(&trust->ca_file);
     X509_STORE_free(trust->store);
@@ -36,10 +36,10 @@ static void trust_destroy(rdss_trust *trust)
 }
 
 /* Takes ownership of `certs` whatever happens. */
-static rdss_code trust_build(STACK_OF(X509) *certs, const char *label, rdss_trust **out,
+static rdss_code trust_build(STACK_OF(X509) *certs, const char *label, rdss__trust **out,
                              rdss_error **err)
 {
-    rdss_trust *trust = calloc(1, sizeof(*trust));
+    rdss__trust *trust = calloc(1, sizeof(*trust));
     if (trust == NULL || (trust->label = strdup(label)) == NULL) {
         free(trust);
         sk_X509_pop_free(certs, X509_free);
@@ -84,7 +84,7 @@ static rdss_code trust_build(STACK_OF(X509) *certs, const char *label, rdss_trus
 }
 
 static rdss_code bundle_entry_error(rdss_error **err, const char *label, size_t index,
-                                    const rdss_pem_block *block, const char *problem)
+                                    const rdss__pem_block *block, const char *problem)
 {
     rdss_error *e = rdss__error_new(RDSS_ERR_BUNDLE, "CA bundle %s: entry %zu (line %zu) %s", label,
                                     index + 1, block->line, problem);
@@ -93,18 +93,18 @@ static rdss_code bundle_entry_error(rdss_error **err, const char *label, size_t 
     return rdss__hand_over(err, e);
 }
 
-rdss_code rdss__trust_from_pem(const char *pem, size_t len, const char *label, rdss_trust **out,
+rdss_code rdss__trust_from_pem(const char *pem, size_t len, const char *label, rdss__trust **out,
                                rdss_error **err)
 {
     *out = NULL;
-    rdss_pem_blocks blocks;
+    rdss__pem_blocks blocks;
     rdss_code code = rdss__pem_split(pem, len, label, &blocks, err);
     if (code != RDSS_OK)
         return code;
     time_t now = time(NULL);
     size_t current = 0;
     for (size_t i = 0; i < blocks.count; i++) {
-        const rdss_pem_block *block = &blocks.items[i];
+        const rdss__pem_block *block = &blocks.items[i];
         const char *problem = NULL;
         if (block->cert == NULL)
             problem = "is malformed (a truncated download or a damaged file?)";
@@ -139,7 +139,7 @@ rdss_code rdss__trust_from_pem(const char *pem, size_t len, const char *label, r
     return trust_build(certs, label, out, err);
 }
 
-rdss_code rdss__trust_from_file(const char *path, rdss_trust **out, rdss_error **err)
+rdss_code rdss__trust_from_file(const char *path, rdss__trust **out, rdss_error **err)
 {
     *out = NULL;
     char *data = NULL;
@@ -163,12 +163,12 @@ static int contains(STACK_OF(X509) *certs, X509 *cert)
     return 0;
 }
 
-rdss_code rdss__trust_union(const rdss_trust *a, const rdss_trust *b, const char *label,
-                            rdss_trust **out, rdss_error **err)
+rdss_code rdss__trust_union(const rdss__trust *a, const rdss__trust *b, const char *label,
+                            rdss__trust **out, rdss_error **err)
 {
     *out = NULL;
     STACK_OF(X509) *certs = sk_X509_new_null();
-    const rdss_trust *parts[2] = {a, b};
+    const rdss__trust *parts[2] = {a, b};
     for (int p = 0; certs != NULL && p < 2; p++) {
         for (int i = 0; i < sk_X509_num(parts[p]->certs); i++) {
             X509 *cert = sk_X509_value(parts[p]->certs, i);
@@ -190,35 +190,35 @@ oom:
     return rdss__fail(err, RDSS_ERR_INTERNAL, "out of memory combining trust for %s", label);
 }
 
-rdss_trust *rdss__trust_ref(rdss_trust *trust)
+rdss__trust *rdss__trust_ref(rdss__trust *trust)
 {
     if (trust != NULL)
         atomic_fetch_add_explicit(&trust->refs, 1, memory_order_relaxed);
     return trust;
 }
 
-void rdss__trust_unref(rdss_trust *trust)
+void rdss__trust_unref(rdss__trust *trust)
 {
     if (trust != NULL && atomic_fetch_sub_explicit(&trust->refs, 1, memory_order_acq_rel) == 1)
         trust_destroy(trust);
 }
 
-const char *rdss__trust_ca_file(const rdss_trust *trust)
+const char *rdss__trust_ca_file(const rdss__trust *trust)
 {
     return trust->ca_file.path;
 }
 
-const char *rdss__trust_label(const rdss_trust *trust)
+const char *rdss__trust_label(const rdss__trust *trust)
 {
     return trust->label;
 }
 
-X509_STORE *rdss__trust_store(const rdss_trust *trust)
+X509_STORE *rdss__trust_store(const rdss__trust *trust)
 {
     return trust->store;
 }
 
-STACK_OF(X509) *rdss__trust_certs(const rdss_trust *trust)
+STACK_OF(X509) *rdss__trust_certs(const rdss__trust *trust)
 {
     return trust->certs;
 }
@@ -227,7 +227,7 @@ STACK_OF(X509) *rdss__trust_certs(const rdss_trust *trust)
 
 typedef struct lazy_trust {
     pthread_once_t once;
-    rdss_trust *trust;
+    rdss__trust *trust;
     rdss_code code;  /* the build's result, remembered for every caller */
     char *message;   /* its message when it failed */
 } lazy_trust;
@@ -247,7 +247,7 @@ static void register_release(void)
     atexit(release_process_trusts);
 }
 
-static void remember(lazy_trust *lazy, rdss_code code, rdss_trust *trust, rdss_error *e)
+static void remember(lazy_trust *lazy, rdss_code code, rdss__trust *trust, rdss_error *e)
 {
     lazy->code = code;
     lazy->trust = trust;
@@ -257,7 +257,7 @@ static void remember(lazy_trust *lazy, rdss_code code, rdss_trust *trust, rdss_e
     pthread_once(&release_registered, register_release);
 }
 
-static rdss_code hand_out(lazy_trust *lazy, rdss_trust **out, rdss_error **err)
+static rdss_code hand_out(lazy_trust *lazy, rdss__trust **out, rdss_error **err)
 {
     *out = NULL;
     if (lazy->code != RDSS_OK)
@@ -269,7 +269,7 @@ static rdss_code hand_out(lazy_trust *lazy, rdss_trust **out, rdss_error **err)
 
 static void build_embedded(void)
 {
-    rdss_trust *trust = NULL;
+    rdss__trust *trust = NULL;
     rdss_error *e = NULL;
     rdss_code code = rdss__trust_from_pem(rdss__embedded_rds_roots_pem,
                                           rdss__embedded_rds_roots_pem_len, "embedded", &trust, &e);
@@ -278,7 +278,7 @@ static void build_embedded(void)
 
 static void build_default(void)
 {
-    rdss_trust *trust = NULL;
+    rdss__trust *trust = NULL;
     rdss_error *e = NULL;
     rdss_code code;
     /* secure_getenv: a set-uid program must not let its caller pick the CAs. */
@@ -293,13 +293,13 @@ static void build_default(void)
     remember(&default_trust, code, trust, e);
 }
 
-rdss_code rdss__trust_embedded(rdss_trust **out, rdss_error **err)
+rdss_code rdss__trust_embedded(rdss__trust **out, rdss_error **err)
 {
     pthread_once(&embedded_trust.once, build_embedded);
     return hand_out(&embedded_trust, out, err);
 }
 
-rdss_code rdss__trust_default(rdss_trust **out, rdss_error **err)
+rdss_code rdss__trust_default(rdss__trust **out, rdss_error **err)
 {
     pthread_once(&default_trust.once, build_default);
     return hand_out(&default_trust, out, err);
@@ -316,20 +316,20 @@ static void release_process_trusts(void)
     }
 }
 
-int rdss__trust_covers_region(const rdss_trust *trust, const char *region)
+int rdss__trust_covers_region(const rdss__trust *trust, const char *region)
 {
     STACK_OF(X509) *certs = rdss__trust_certs(trust);
     int covered = 0;
     for (int i = 0; !covered && i < sk_X509_num(certs); i++) {
         char *cn = rdss__cert_subject_cn(sk_X509_value(certs, i));
-        char found[RDSS_REGION_MAX];
+        char found[RDSS__REGION_MAX];
         covered = cn != NULL && rdss__find_region(cn, found) && strcmp(found, region) == 0;
         free(cn);
     }
     return covered;
 }
 
-int rdss__trust_has_proxy_roots(const rdss_trust *trust)
+int rdss__trust_has_proxy_roots(const rdss__trust *trust)
 {
     STACK_OF(X509) *certs = rdss__trust_certs(trust);
     for (int i = 0; i < sk_X509_num(certs); i++)
@@ -338,12 +338,12 @@ int rdss__trust_has_proxy_roots(const rdss_trust *trust)
     return 0;
 }
 
-const unsigned char *rdss__trust_digest(const rdss_trust *trust)
+const unsigned char *rdss__trust_digest(const rdss__trust *trust)
 {
     return trust->digest;
 }
 
-rdss_code rdss__trust_of_one(const rdss_trust *full, X509 *cert, rdss_trust **out)
+rdss_code rdss__trust_of_one(const rdss__trust *full, X509 *cert, rdss__trust **out)
 {
     STACK_OF(X509) *one = sk_X509_new_null();
     if (one == NULL || !sk_X509_push(one, cert)) {

@@ -1,8 +1,8 @@
 /* The trust given to the drivers: validated CA certificates, parsed once,
  * and the CA file the drivers read them from. Immutable once built and
  * reference-counted, so any number of configs and connects share one. */
-#ifndef RDSS_LIB_TRUST_H
-#define RDSS_LIB_TRUST_H
+#ifndef RDSS__LIB_TRUST_H
+#define RDSS__LIB_TRUST_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -10,53 +10,53 @@
 
 #include "rdssecure/rdssecure.h"
 
-typedef struct rdss_trust rdss_trust;
+typedef struct rdss__trust rdss__trust;
 
 /* Strict validation of a PEM source: at least one certificate block, every
  * block decodes, every certificate is a CA, at least one is within its
  * validity period. Otherwise RDSS_ERR_BUNDLE naming `label` and the entry. */
-rdss_code rdss__trust_from_pem(const char *pem, size_t len, const char *label, rdss_trust **out,
+rdss_code rdss__trust_from_pem(const char *pem, size_t len, const char *label, rdss__trust **out,
                                rdss_error **err);
 
 /* rdss__read_bundle_file() followed by rdss__trust_from_pem(). */
-rdss_code rdss__trust_from_file(const char *path, rdss_trust **out, rdss_error **err);
+rdss_code rdss__trust_from_file(const char *path, rdss__trust **out, rdss_error **err);
 
 /* The union of two trusts (duplicates dropped), labelled `label`. */
-rdss_code rdss__trust_union(const rdss_trust *a, const rdss_trust *b, const char *label,
-                            rdss_trust **out, rdss_error **err);
+rdss_code rdss__trust_union(const rdss__trust *a, const rdss__trust *b, const char *label,
+                            rdss__trust **out, rdss_error **err);
 
 /* The process-wide default: the bundle named by RDSSECURE_CA_BUNDLE when set
  * (ignored in set-uid programs), otherwise the embedded RDS roots. Built once,
  * on first use, thread-safe; a failure is remembered and reported to every
  * caller. On success *out holds a new reference. */
-rdss_code rdss__trust_default(rdss_trust **out, rdss_error **err);
+rdss_code rdss__trust_default(rdss__trust **out, rdss_error **err);
 
 /* The embedded RDS roots alone, built once per process like the default. */
-rdss_code rdss__trust_embedded(rdss_trust **out, rdss_error **err);
+rdss_code rdss__trust_embedded(rdss__trust **out, rdss_error **err);
 
 /* Whether some certificate's name carries `region` ("us-east-1"). */
-int rdss__trust_covers_region(const rdss_trust *trust, const char *region);
+int rdss__trust_covers_region(const rdss__trust *trust, const char *region);
 /* Whether some certificate is a root RDS Proxy endpoints chain to. */
-int rdss__trust_has_proxy_roots(const rdss_trust *trust);
+int rdss__trust_has_proxy_roots(const rdss__trust *trust);
 
 /* 32 bytes that depend only on the certificates (SHA-256 over theirs):
  * caches key on it, so that a bundle file read again, or the same
  * certificates in another config, find what was learned under it. */
-const unsigned char *rdss__trust_digest(const rdss_trust *trust);
+const unsigned char *rdss__trust_digest(const rdss__trust *trust);
 
 /* A trust of `cert` alone (a certificate of `full`), labelled after full. */
-rdss_code rdss__trust_of_one(const rdss_trust *full, X509 *cert, rdss_trust **out);
+rdss_code rdss__trust_of_one(const rdss__trust *full, X509 *cert, rdss__trust **out);
 
-rdss_trust *rdss__trust_ref(rdss_trust *trust);
-void rdss__trust_unref(rdss_trust *trust);
+rdss__trust *rdss__trust_ref(rdss__trust *trust);
+void rdss__trust_unref(rdss__trust *trust);
 
 /* The path of the CA file to hand to a driver. */
-const char *rdss__trust_ca_file(const rdss_trust *trust);
+const char *rdss__trust_ca_file(const rdss__trust *trust);
 /* "embedded", "memory", a path, ... */
-const char *rdss__trust_label(const rdss_trust *trust);
+const char *rdss__trust_label(const rdss__trust *trust);
 /* The certificates as a verification store, owned by the trust. */
-X509_STORE *rdss__trust_store(const rdss_trust *trust);
+X509_STORE *rdss__trust_store(const rdss__trust *trust);
 /* The certificates, owned by the trust. */
-STACK_OF(X509) *rdss__trust_certs(const rdss_trust *trust);
+STACK_OF(X509) *rdss__trust_certs(const rdss__trust *trust);
 
 #endif

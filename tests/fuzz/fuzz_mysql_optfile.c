@@ -15,10 +15,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (fd < 0)
         return 0;
     if (write(fd, data, size) == (ssize_t)size) {
-        rdss_my_options options;
+        rdss__mysql_options options;
         rdss_error *err = NULL;
-        if (rdss__my_options_read(path, "fuzz", &options, &err) == RDSS_OK)
-            rdss__my_options_free(&options);
+        if (rdss__mysql_options_read(path, "fuzz", &options, &err) == RDSS_OK)
+            rdss__mysql_options_free(&options);
         rdss_error_free(err);
     }
     close(fd);

@@ -14,10 +14,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *text = fuzz_text(data, size);
     if (text == NULL)
         return 0;
-    rdss_my_uri uri;
+    rdss__mysql_uri uri;
     rdss_error *err = NULL;
-    if (rdss__my_uri_parse(text, &uri, &err) == RDSS_OK)
-        rdss__my_uri_free(&uri);
+    if (rdss__mysql_uri_parse(text, &uri, &err) == RDSS_OK)
+        rdss__mysql_uri_free(&uri);
     rdss_error_free(err);
     free(text);
     return 0;

@@ -8,7 +8,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size); /* libFuzzer calls
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    rdss_trust *trust = NULL;
+    rdss__trust *trust = NULL;
     if (rdss__trust_from_pem((const char *)data, size, "fuzz", &trust, NULL) == RDSS_OK)
         rdss__trust_unref(trust);
     rdss_bundle *bundle = NULL;

@@ -15,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *text = fuzz_text(data, size);
     if (text == NULL)
         return 0;
-    rdss_pg_params params;
+    rdss__pg_params params;
     rdss_error *err = NULL;
     if (rdss__pg_params_from_conninfo(text, &params, &err) == RDSS_OK) {
         rdss__pg_check_policy(&params, &err);

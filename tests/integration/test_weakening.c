@@ -447,7 +447,7 @@ static MYSQL *raw_mysql(MYSQL *mysql)
     return connected;
 }
 
-static rdss_code rdss_my_code(MYSQL *mysql, const char *password, const char *must_mention)
+static rdss_code librdssecure_mysql_code(MYSQL *mysql, const char *password, const char *must_mention)
 {
     rdss_error *err = NULL;
     MYSQL *connected = rdss_mysql_connect(cfg, mysql, "127.0.0.1", MYS("MY_USER"), password,
@@ -476,11 +476,11 @@ static void mysql_crl_settings_are_refused(void **state)
     (void)state;
     MYSQL *mysql = mysql_init(NULL);
     mysql_optionsv(mysql, MYSQL_OPT_SSL_CRL, attack_path);
-    assert_int_equal(rdss_my_code(mysql, MYS("MY_PASSWORD"), "MYSQL_OPT_SSL_CRL"), RDSS_ERR_INSECURE_OPTION);
+    assert_int_equal(librdssecure_mysql_code(mysql, MYS("MY_PASSWORD"), "MYSQL_OPT_SSL_CRL"), RDSS_ERR_INSECURE_OPTION);
     mysql_close(mysql);
     mysql = mysql_init(NULL);
     mysql_optionsv(mysql, MYSQL_OPT_SSL_CRLPATH, attack_dir);
-    assert_int_equal(rdss_my_code(mysql, MYS("MY_PASSWORD"), "MYSQL_OPT_SSL_CRLPATH"), RDSS_ERR_INSECURE_OPTION);
+    assert_int_equal(librdssecure_mysql_code(mysql, MYS("MY_PASSWORD"), "MYSQL_OPT_SSL_CRLPATH"), RDSS_ERR_INSECURE_OPTION);
     mysql_close(mysql);
     const char *keys[] = {"ssl-crl", "tls-crl", "ssl_crl", "ssl-crlpath", "tls-crlpath"};
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
@@ -489,12 +489,12 @@ static void mysql_crl_settings_are_refused(void **state)
         char *path = tc_write(dir, "crl.cnf", text, strlen(text), 0644);
         mysql = mysql_init(NULL);
         mysql_optionsv(mysql, MYSQL_READ_DEFAULT_FILE, path);
-        assert_int_equal(rdss_my_code(mysql, MYS("MY_PASSWORD"), "crl"), RDSS_ERR_INSECURE_OPTION);
+        assert_int_equal(librdssecure_mysql_code(mysql, MYS("MY_PASSWORD"), "crl"), RDSS_ERR_INSECURE_OPTION);
         mysql_close(mysql);
         free(path);
     }
     mysql = mysql_init(NULL);
-    assert_int_equal(rdss_my_code(mysql, MYS("MY_PASSWORD"), NULL), RDSS_ERR_CERT_VERIFY);
+    assert_int_equal(librdssecure_mysql_code(mysql, MYS("MY_PASSWORD"), NULL), RDSS_ERR_CERT_VERIFY);
     mysql_close(mysql);
 }
 
@@ -502,7 +502,7 @@ static int connect_in_child(void *unused)
 {
     (void)unused;
     MYSQL *mysql = mysql_init(NULL);
-    return rdss_my_code(mysql, MYS("MY_PASSWORD"), NULL) == RDSS_OK ? 0 : 1;
+    return librdssecure_mysql_code(mysql, MYS("MY_PASSWORD"), NULL) == RDSS_OK ? 0 : 1;
 }
 
 static void mysql_reconnect_stays_off_and_a_failed_handle_is_reusable(void **state)
@@ -514,7 +514,7 @@ static void mysql_reconnect_stays_off_and_a_failed_handle_is_reusable(void **sta
     char *path = tc_write(dir, "reconnect.cnf", text, strlen(text), 0644);
     MYSQL *mysql = mysql_init(NULL);
     mysql_optionsv(mysql, MYSQL_READ_DEFAULT_FILE, path);
-    assert_int_equal(rdss_my_code(mysql, MYS("MY_PASSWORD"), NULL), RDSS_OK);
+    assert_int_equal(librdssecure_mysql_code(mysql, MYS("MY_PASSWORD"), NULL), RDSS_OK);
     my_bool reconnect = 1;
     assert_int_equal(mysql_get_optionv(mysql, MYSQL_OPT_RECONNECT, &reconnect), 0);
     assert_int_equal(reconnect, 0);
@@ -530,12 +530,12 @@ static void mysql_reconnect_stays_off_and_a_failed_handle_is_reusable(void **sta
     /* a failed connect leaves the handle as the caller had it */
     mysql = mysql_init(NULL);
     mysql_optionsv(mysql, MYSQL_READ_DEFAULT_FILE, path);
-    assert_int_equal(rdss_my_code(mysql, "wrong password", NULL), RDSS_ERR_AUTH);
+    assert_int_equal(librdssecure_mysql_code(mysql, "wrong password", NULL), RDSS_ERR_AUTH);
     const char *ca = "not read";
     assert_int_equal(mysql_get_optionv(mysql, MYSQL_OPT_SSL_CA, &ca), 0);
     assert_null(ca);
     assert_string_equal(mysql->options.my_cnf_file, path);
-    assert_int_equal(rdss_my_code(mysql, MYS("MY_PASSWORD"), NULL), RDSS_OK);
+    assert_int_equal(librdssecure_mysql_code(mysql, MYS("MY_PASSWORD"), NULL), RDSS_OK);
     mysql_close(mysql);
     free(path);
     scratch_mysql_serve(&impostor_leaf, NULL);
@@ -548,19 +548,19 @@ static void mysql_fifos_never_hang_a_connect(void **state)
     clock_gettime(CLOCK_MONOTONIC, &start);
     MYSQL *mysql = mysql_init(NULL);
     mysql_optionsv(mysql, MYSQL_OPT_SSL_CA, fifo_path);
-    assert_int_equal(rdss_my_code(mysql, MYS("MY_PASSWORD"), "regular file"), RDSS_ERR_BUNDLE);
+    assert_int_equal(librdssecure_mysql_code(mysql, MYS("MY_PASSWORD"), "regular file"), RDSS_ERR_BUNDLE);
     mysql_close(mysql);
     /* a client certificate or key that is a FIFO, on the handle or in a file */
     mysql = mysql_init(NULL);
     mysql_optionsv(mysql, MYSQL_OPT_SSL_CERT, fifo_path);
-    assert_int_equal(rdss_my_code(mysql, MYS("MY_PASSWORD"), "regular file"), RDSS_ERR_INVALID_ARGUMENT);
+    assert_int_equal(librdssecure_mysql_code(mysql, MYS("MY_PASSWORD"), "regular file"), RDSS_ERR_INVALID_ARGUMENT);
     mysql_close(mysql);
     char line[1400];
     snprintf(line, sizeof(line), "[client]\nssl-key=%s\n", fifo_path);
     char *keyfile = tc_write(dir, "fifokey.cnf", line, strlen(line), 0644);
     mysql = mysql_init(NULL);
     mysql_optionsv(mysql, MYSQL_READ_DEFAULT_FILE, keyfile);
-    assert_int_equal(rdss_my_code(mysql, MYS("MY_PASSWORD"), "regular file"), RDSS_ERR_INSECURE_OPTION);
+    assert_int_equal(librdssecure_mysql_code(mysql, MYS("MY_PASSWORD"), "regular file"), RDSS_ERR_INSECURE_OPTION);
     mysql_close(mysql);
     free(keyfile);
     /* a file that includes itself twice: 2^64 reads, were they not counted */
@@ -570,12 +570,12 @@ static void mysql_fifos_never_hang_a_connect(void **state)
     free(tc_write(dir, "loop.cnf", line, strlen(line), 0644));
     mysql = mysql_init(NULL);
     mysql_optionsv(mysql, MYSQL_READ_DEFAULT_FILE, loop_path);
-    assert_int_equal(rdss_my_code(mysql, MYS("MY_PASSWORD"), "include"), RDSS_ERR_INVALID_ARGUMENT);
+    assert_int_equal(librdssecure_mysql_code(mysql, MYS("MY_PASSWORD"), "include"), RDSS_ERR_INVALID_ARGUMENT);
     mysql_close(mysql);
     /* the option file itself a FIFO: said, not waited on */
     mysql = mysql_init(NULL);
     mysql_optionsv(mysql, MYSQL_READ_DEFAULT_FILE, fifo_path);
-    assert_int_equal(rdss_my_code(mysql, MYS("MY_PASSWORD"), "regular file"), RDSS_ERR_INVALID_ARGUMENT);
+    assert_int_equal(librdssecure_mysql_code(mysql, MYS("MY_PASSWORD"), "regular file"), RDSS_ERR_INVALID_ARGUMENT);
     mysql_close(mysql);
     /* an !include of a FIFO is skipped, as libmariadb's copy never names it */
     char text[600];
@@ -583,7 +583,7 @@ static void mysql_fifos_never_hang_a_connect(void **state)
     char *path = tc_write(dir, "fifo.cnf", text, strlen(text), 0644);
     mysql = mysql_init(NULL);
     mysql_optionsv(mysql, MYSQL_READ_DEFAULT_FILE, path);
-    assert_int_equal(rdss_my_code(mysql, MYS("MY_PASSWORD"), NULL), RDSS_ERR_CERT_VERIFY);
+    assert_int_equal(librdssecure_mysql_code(mysql, MYS("MY_PASSWORD"), NULL), RDSS_ERR_CERT_VERIFY);
     mysql_close(mysql);
     free(path);
     assert_true(seconds_since(&start) < 2.5);

@@ -62,7 +62,7 @@ static void assert_holds_the_roots(const fixture *f, const char *path)
 static void the_preferred_file_lives_in_memory_and_is_sealed(void **state)
 {
     fixture *f = *state;
-    rdss_ca_file file;
+    rdss__ca_file file;
     assert_int_equal(rdss__ca_file_create(f->certs, &file, NULL), RDSS_OK);
     assert_true(file.fd >= 0);
     assert_null(file.tmp_dir);
@@ -83,7 +83,7 @@ static void the_preferred_file_lives_in_memory_and_is_sealed(void **state)
 static void the_fallback_file_is_private_and_removed(void **state)
 {
     fixture *f = *state;
-    rdss_ca_file file;
+    rdss__ca_file file;
     assert_int_equal(rdss__ca_file_create_on_disk(f->certs, &file, NULL), RDSS_OK);
     assert_non_null(file.tmp_dir);
     struct stat st;

@@ -34,7 +34,7 @@ static void regions_of_endpoint_names(void **state)
         {"127.0.0.1", NULL},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        char region[RDSS_REGION_MAX] = "";
+        char region[RDSS__REGION_MAX] = "";
         int found = rdss__endpoint_region(cases[i].name, region);
         if (cases[i].region == NULL)
             assert_false(found);
@@ -49,7 +49,7 @@ static void regions_of_endpoint_names(void **state)
 static void the_embedded_bundle_covers_the_commercial_regions_only(void **state)
 {
     (void)state;
-    rdss_trust *embedded = NULL;
+    rdss__trust *embedded = NULL;
     assert_int_equal(rdss__trust_embedded(&embedded, NULL), RDSS_OK);
     assert_true(rdss__trust_covers_region(embedded, "us-east-1"));
     assert_true(rdss__trust_covers_region(embedded, "eu-central-1"));
@@ -64,12 +64,12 @@ static void the_embedded_bundle_covers_the_commercial_regions_only(void **state)
 static void govcloud_and_china_regions_have_bundles_of_their_own(void **state)
 {
     (void)state;
-    const rdss_partition *gov = rdss__region_partition("us-gov-east-1");
+    const rdss__partition *gov = rdss__region_partition("us-gov-east-1");
     assert_non_null(gov);
     assert_string_equal(gov->name, "AWS GovCloud (US)");
     assert_non_null(strstr(gov->bundle_url, "us-gov-west-1"));
     assert_ptr_equal(rdss__region_partition("us-gov-west-1"), gov);
-    const rdss_partition *china = rdss__region_partition("cn-northwest-1");
+    const rdss__partition *china = rdss__region_partition("cn-northwest-1");
     assert_non_null(china);
     assert_non_null(strstr(china->bundle_url, ".amazonaws.com.cn/"));
     assert_ptr_not_equal(china, gov);

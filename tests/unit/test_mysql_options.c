@@ -47,8 +47,8 @@ static void groups_quotes_and_escapes(void **state)
                             "init_command='SET NAMES utf8mb4'\n"
                             "[myapp]\nuser=app\n"
                             "[other]\nuser=not-me\n");
-    rdss_my_options options;
-    assert_int_equal(rdss__my_options_read(file, "myapp", &options, NULL), RDSS_OK);
+    rdss__mysql_options options;
+    assert_int_equal(rdss__mysql_options_read(file, "myapp", &options, NULL), RDSS_OK);
     assert_string_equal(options.host, "db1.example.com");
     assert_int_equal(options.port, 3307);
     assert_int_equal(options.count, 5);
@@ -59,11 +59,11 @@ static void groups_quotes_and_escapes(void **state)
     assert_null(strstr(options.text, "server-side"));
     /* the copy reads back to the same settings */
     char *copy = write_file("copy.cnf", options.text);
-    rdss_my_options again;
-    assert_int_equal(rdss__my_options_read(copy, NULL, &again, NULL), RDSS_OK);
+    rdss__mysql_options again;
+    assert_int_equal(rdss__mysql_options_read(copy, NULL, &again, NULL), RDSS_OK);
     assert_string_equal(again.text, options.text);
-    rdss__my_options_free(&again);
-    rdss__my_options_free(&options);
+    rdss__mysql_options_free(&again);
+    rdss__mysql_options_free(&options);
     free(copy);
     free(file);
 }
@@ -74,10 +74,10 @@ static void sockets_and_harmless_tls_settings_are_dropped(void **state)
     char *file = write_file("b.cnf", "[client-server]\nsocket = /run/mysqld/mysqld.sock\n"
                                      "[client]\nprotocol=TCP\nssl\nssl-verify-server-cert=1\n"
                                      "ssl-mode=VERIFY_IDENTITY\ntls-version=TLSv1.2,TLSv1.3\n");
-    rdss_my_options options;
-    assert_int_equal(rdss__my_options_read(file, NULL, &options, NULL), RDSS_OK);
+    rdss__mysql_options options;
+    assert_int_equal(rdss__mysql_options_read(file, NULL, &options, NULL), RDSS_OK);
     assert_string_equal(options.text, "[client]\ntls-version=\"TLSv1.2,TLSv1.3\"\n");
-    rdss__my_options_free(&options);
+    rdss__mysql_options_free(&options);
     free(file);
 }
 
@@ -94,21 +94,21 @@ static void includes(void **state)
     char text[1024];
     snprintf(text, sizeof(text), "[client]\n!include %s\n!includedir %s\n", inner, sub);
     char *outer = write_file("outer.cnf", text);
-    rdss_my_options options;
-    assert_int_equal(rdss__my_options_read(outer, NULL, &options, NULL), RDSS_OK);
+    rdss__mysql_options options;
+    assert_int_equal(rdss__mysql_options_read(outer, NULL, &options, NULL), RDSS_OK);
     assert_string_equal(options.text, "[client]\ncompress=\"1\"\nuser=\"from-dir\"\n");
-    rdss__my_options_free(&options);
+    rdss__mysql_options_free(&options);
     /* what is not a regular file is skipped: /dev/zero would never end */
     char *zero = write_file("zero.cnf", "[client]\n!include /dev/zero\nuser=after\n");
-    assert_int_equal(rdss__my_options_read(zero, NULL, &options, NULL), RDSS_OK);
+    assert_int_equal(rdss__mysql_options_read(zero, NULL, &options, NULL), RDSS_OK);
     assert_string_equal(options.text, "[client]\nuser=\"after\"\n");
-    rdss__my_options_free(&options);
+    rdss__mysql_options_free(&options);
     free(zero);
     /* a file that includes itself stops at libmariadb's depth limit */
     snprintf(text, sizeof(text), "[client]\n!include %s/loop.cnf\n", dir);
     char *loop = write_file("loop.cnf", text);
-    assert_int_equal(rdss__my_options_read(loop, NULL, &options, NULL), RDSS_OK);
-    rdss__my_options_free(&options);
+    assert_int_equal(rdss__mysql_options_read(loop, NULL, &options, NULL), RDSS_OK);
+    rdss__mysql_options_free(&options);
     free(loop);
     free(outer);
     free(inner);
@@ -120,33 +120,33 @@ static void refusals_name_file_and_setting(void **state)
 {
     (void)state;
     char *file = write_file("c.cnf", "[client]\nuser=app\nssl_verify_server_cert=0\n");
-    rdss_my_options options;
+    rdss__mysql_options options;
     rdss_error *err = NULL;
-    assert_int_equal(rdss__my_options_read(file, NULL, &options, &err), RDSS_ERR_INSECURE_OPTION);
+    assert_int_equal(rdss__mysql_options_read(file, NULL, &options, &err), RDSS_ERR_INSECURE_OPTION);
     assert_non_null(strstr(rdss_error_message(err), file));
     assert_non_null(strstr(rdss_error_message(err), "ssl-verify-server-cert=0"));
     assert_null(options.text);
     rdss_error_free(err);
     free(file);
     /* a missing file is skipped, as libmariadb skips it */
-    assert_int_equal(rdss__my_options_read("/nonexistent/my.cnf", NULL, &options, NULL), RDSS_OK);
+    assert_int_equal(rdss__mysql_options_read("/nonexistent/my.cnf", NULL, &options, NULL), RDSS_OK);
     assert_string_equal(options.text, "[client]\n");
-    rdss__my_options_free(&options);
+    rdss__mysql_options_free(&options);
 }
 
 static void version_and_cipher_rules(void **state)
 {
     (void)state;
-    assert_true(rdss__my_tls_versions_ok("TLSv1.2,TLSv1.3"));
-    assert_true(rdss__my_tls_versions_ok("TLSv1.3"));
-    assert_false(rdss__my_tls_versions_ok("TLSv1.1,TLSv1.2"));
-    assert_false(rdss__my_tls_versions_ok("TLSv1"));
-    assert_false(rdss__my_tls_versions_ok(""));
-    assert_false(rdss__my_tls_versions_ok(NULL));
-    assert_true(rdss__my_cipher_list_ok("ECDHE-RSA-AES256-GCM-SHA384"));
-    assert_false(rdss__my_cipher_list_ok("aNULL"));
-    assert_false(rdss__my_cipher_list_ok("ALL:eNULL"));
-    assert_false(rdss__my_cipher_list_ok("no-such-cipher"));
+    assert_true(rdss__mysql_tls_versions_ok("TLSv1.2,TLSv1.3"));
+    assert_true(rdss__mysql_tls_versions_ok("TLSv1.3"));
+    assert_false(rdss__mysql_tls_versions_ok("TLSv1.1,TLSv1.2"));
+    assert_false(rdss__mysql_tls_versions_ok("TLSv1"));
+    assert_false(rdss__mysql_tls_versions_ok(""));
+    assert_false(rdss__mysql_tls_versions_ok(NULL));
+    assert_true(rdss__mysql_cipher_list_ok("ECDHE-RSA-AES256-GCM-SHA384"));
+    assert_false(rdss__mysql_cipher_list_ok("aNULL"));
+    assert_false(rdss__mysql_cipher_list_ok("ALL:eNULL"));
+    assert_false(rdss__mysql_cipher_list_ok("no-such-cipher"));
 }
 
 /* Only the server's own error numbers can say auth or server: the client

@@ -11,8 +11,8 @@
 static void full_uri(void **state)
 {
     (void)state;
-    rdss_my_uri uri;
-    assert_int_equal(rdss__my_uri_parse("mysql://app%40corp:p%3Aw%2Fd%25@db1.example.com:3307/sales%20db"
+    rdss__mysql_uri uri;
+    assert_int_equal(rdss__mysql_uri_parse("mysql://app%40corp:p%3Aw%2Fd%25@db1.example.com:3307/sales%20db"
                                         "?ssl-mode=VERIFY_IDENTITY&ssl-ca=%2Ftmp%2Fca.pem&charset=utf8mb4",
                                         &uri, NULL),
                      RDSS_OK);
@@ -23,32 +23,32 @@ static void full_uri(void **state)
     assert_string_equal(uri.database, "sales db");
     assert_string_equal(uri.ssl_ca, "/tmp/ca.pem");
     assert_string_equal(uri.charset, "utf8mb4");
-    rdss__my_uri_free(&uri);
+    rdss__mysql_uri_free(&uri);
 }
 
 static void minimal_and_ipv6(void **state)
 {
     (void)state;
-    rdss_my_uri uri;
-    assert_int_equal(rdss__my_uri_parse("mariadb://db1", &uri, NULL), RDSS_OK);
+    rdss__mysql_uri uri;
+    assert_int_equal(rdss__mysql_uri_parse("mariadb://db1", &uri, NULL), RDSS_OK);
     assert_null(uri.user);
     assert_null(uri.password);
     assert_string_equal(uri.host, "db1");
     assert_int_equal(uri.port, 0);
     assert_null(uri.database);
-    rdss__my_uri_free(&uri);
-    assert_int_equal(rdss__my_uri_parse("mysql://u@[::1]:3306/", &uri, NULL), RDSS_OK);
+    rdss__mysql_uri_free(&uri);
+    assert_int_equal(rdss__mysql_uri_parse("mysql://u@[::1]:3306/", &uri, NULL), RDSS_OK);
     assert_string_equal(uri.user, "u");
     assert_null(uri.password);
     assert_string_equal(uri.host, "::1");
     assert_int_equal(uri.port, 3306);
     assert_null(uri.database);
-    rdss__my_uri_free(&uri);
+    rdss__mysql_uri_free(&uri);
     /* a raw '@' in the password: the last '@' ends the credentials */
-    assert_int_equal(rdss__my_uri_parse("mysql://u:a@b@[fe80::1]/db", &uri, NULL), RDSS_OK);
+    assert_int_equal(rdss__mysql_uri_parse("mysql://u:a@b@[fe80::1]/db", &uri, NULL), RDSS_OK);
     assert_string_equal(uri.password, "a@b");
     assert_string_equal(uri.host, "fe80::1");
-    rdss__my_uri_free(&uri);
+    rdss__mysql_uri_free(&uri);
 }
 
 static void refusals(void **state)
@@ -80,17 +80,17 @@ static void refusals(void **state)
         {"mysql://h/db?ssl_mode=preferred", RDSS_ERR_INSECURE_OPTION, "preferred"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        rdss_my_uri uri;
+        rdss__mysql_uri uri;
         rdss_error *err = NULL;
-        rdss_code code = rdss__my_uri_parse(cases[i].uri, &uri, &err);
+        rdss_code code = rdss__mysql_uri_parse(cases[i].uri, &uri, &err);
         if (code != cases[i].code || strstr(rdss_error_message(err), cases[i].says) == NULL)
             fail_msg("%s: %s: %s", cases[i].uri, rdss_error_name(code), rdss_error_message(err));
         assert_null(uri.host); /* nothing half-parsed is left */
         rdss_error_free(err);
     }
     rdss_error *err = NULL;
-    rdss_my_uri uri;
-    assert_int_equal(rdss__my_uri_parse(NULL, &uri, &err), RDSS_ERR_INVALID_ARGUMENT);
+    rdss__mysql_uri uri;
+    assert_int_equal(rdss__mysql_uri_parse(NULL, &uri, &err), RDSS_ERR_INVALID_ARGUMENT);
     rdss_error_free(err);
 }
 

@@ -21,7 +21,7 @@
 static void learn_lookup_forget(void **state)
 {
     (void)state;
-    rdss_trust *embedded = NULL, *other = NULL;
+    rdss__trust *embedded = NULL, *other = NULL;
     assert_int_equal(rdss__trust_embedded(&embedded, NULL), RDSS_OK);
     tc_cert root = tc_make("Other Root", 1, -1, 365, NULL);
     char *pem = tc_pem(&root, 1);
@@ -31,7 +31,7 @@ static void learn_lookup_forget(void **state)
     rdss__narrow_key("pg", "10.0.0.1", 5432, "db.example.com", key, sizeof(key));
     assert_null(rdss__narrow_lookup(embedded, key));
     rdss__narrow_learn(embedded, key, anchor);
-    rdss_trust *narrow = rdss__narrow_lookup(embedded, key);
+    rdss__trust *narrow = rdss__narrow_lookup(embedded, key);
     assert_non_null(narrow);
     assert_int_equal(sk_X509_num(rdss__trust_certs(narrow)), 1);
     assert_int_equal(X509_cmp(sk_X509_value(rdss__trust_certs(narrow), 0), anchor), 0);
@@ -50,7 +50,7 @@ static void learn_lookup_forget(void **state)
 static void bounded_least_recently_used_goes(void **state)
 {
     (void)state;
-    rdss_trust *embedded = NULL;
+    rdss__trust *embedded = NULL;
     assert_int_equal(rdss__trust_embedded(&embedded, NULL), RDSS_OK);
     X509 *anchor = sk_X509_value(rdss__trust_certs(embedded), 0);
     char key[128];
@@ -61,13 +61,13 @@ static void bounded_least_recently_used_goes(void **state)
     int remembered = 0;
     for (int i = 0; i < 70; i++) {
         rdss__narrow_key("mysql", "10.0.0.2", 3306 + i, "db", key, sizeof(key));
-        rdss_trust *narrow = rdss__narrow_lookup(embedded, key);
+        rdss__trust *narrow = rdss__narrow_lookup(embedded, key);
         remembered += narrow != NULL;
         rdss__trust_unref(narrow);
     }
     assert_int_equal(remembered, 64);
     rdss__narrow_key("mysql", "10.0.0.2", 3306, "db", key, sizeof(key));
-    rdss_trust *oldest = rdss__narrow_lookup(embedded, key);
+    rdss__trust *oldest = rdss__narrow_lookup(embedded, key);
     assert_null(oldest); /* learned first, never used since: evicted */
     rdss__trust_unref(embedded);
 }
@@ -77,7 +77,7 @@ static void bounded_least_recently_used_goes(void **state)
 static void one_entry_per_trust_content(void **state)
 {
     (void)state;
-    rdss_trust *embedded = NULL, *other = NULL, *other_again = NULL;
+    rdss__trust *embedded = NULL, *other = NULL, *other_again = NULL;
     assert_int_equal(rdss__trust_embedded(&embedded, NULL), RDSS_OK);
     STACK_OF(X509) *certs = rdss__trust_certs(embedded);
     BIO *bio = BIO_new(BIO_s_mem());
@@ -91,7 +91,7 @@ static void one_entry_per_trust_content(void **state)
     rdss__narrow_key("pg", "10.0.0.9", 5432, "db", key, sizeof(key));
     rdss__narrow_learn(embedded, key, sk_X509_value(certs, 3));
     rdss__narrow_learn(other, key, sk_X509_value(certs, 3));
-    rdss_trust *a = rdss__narrow_lookup(embedded, key), *b = rdss__narrow_lookup(other_again, key);
+    rdss__trust *a = rdss__narrow_lookup(embedded, key), *b = rdss__narrow_lookup(other_again, key);
     assert_non_null(a); /* not evicted by the other trust's entry */
     assert_non_null(b); /* found under the same certificates */
     rdss__trust_unref(a);
@@ -112,7 +112,7 @@ static volatile int hammering;
 
 static void *hammer(void *arg)
 {
-    rdss_trust *embedded = arg;
+    rdss__trust *embedded = arg;
     char key[128];
     rdss__narrow_key("pg", "10.0.0.7", 5432, "db", key, sizeof(key));
     while (hammering) {
@@ -124,7 +124,7 @@ static void *hammer(void *arg)
 
 static int use_the_cache(void *arg)
 {
-    rdss_trust *embedded = arg;
+    rdss__trust *embedded = arg;
     char key[128];
     rdss__narrow_key("pg", "10.0.0.7", 5432, "db", key, sizeof(key));
     rdss__trust_unref(rdss__narrow_lookup(embedded, key));
@@ -137,7 +137,7 @@ static int use_the_cache(void *arg)
 static void a_child_after_fork_can_use_the_cache(void **state)
 {
     (void)state;
-    rdss_trust *embedded = NULL;
+    rdss__trust *embedded = NULL;
     assert_int_equal(rdss__trust_embedded(&embedded, NULL), RDSS_OK);
     hammering = 1;
     pthread_t thread;

@@ -15,7 +15,7 @@
 #include "trust/config.h"
 #include "pg/pg_params.h"
 
-static const char *value_of(const rdss_pg_plan *plan, const char *keyword)
+static const char *value_of(const rdss__pg_plan *plan, const char *keyword)
 {
     for (size_t i = 0; i < plan->params.count; i++)
         if (strcmp(plan->params.keywords[i], keyword) == 0)
@@ -23,12 +23,12 @@ static const char *value_of(const rdss_pg_plan *plan, const char *keyword)
     return NULL;
 }
 
-static void plan_for(const char *conninfo, rdss_config *cfg, rdss_pg_plan *plan)
+static void plan_for(const char *conninfo, rdss_config *cfg, rdss__pg_plan *plan)
 {
-    rdss_pg_params params;
+    rdss__pg_params params;
     rdss_error *err = NULL;
     assert_int_equal(rdss__pg_params_from_conninfo(conninfo, &params, &err), RDSS_OK);
-    rdss_code code = rdss__pg_plan(&params, cfg, rdss__deadline_in(5000), plan, &err);
+    rdss_code code = rdss__pg_plan_make(&params, cfg, rdss__deadline_in(5000), plan, &err);
     if (code != RDSS_OK)
         fail_msg("%s: %s", conninfo, rdss_error_message(err));
     rdss_error_free(err);
@@ -45,7 +45,7 @@ static void forced_whatever_the_environment_says(void **state)
     for (size_t i = 0; i < sizeof(weak) / sizeof(weak[0]); i++)
         setenv(weak[i][0], weak[i][1], 1);
     rdss_config *cfg = rdss_config_new();
-    rdss_pg_plan plan;
+    rdss__pg_plan plan;
     plan_for("host=127.0.0.1 port=5432 user=u dbname=d sslmode=require", cfg, &plan);
     assert_string_equal(value_of(&plan, "sslmode"), "verify-full");
     assert_string_equal(value_of(&plan, "sslsni"), "1");
