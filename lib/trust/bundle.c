@@ -130,10 +130,8 @@ rdss_code rdss_bundle_open_file(const char *path, rdss_bundle **out, rdss_error 
     *out = NULL;
     char *data = NULL;
     size_t len = 0;
-    rdss_code code = rdss__read_bundle_file(path, &data, &len, err);
-    char *label = code == RDSS_OK ? rdss__bundle_file_label(path) : NULL;
-    if (code == RDSS_OK && label == NULL)
-        code = rdss__fail(err, RDSS_ERR_INTERNAL, "out of memory opening CA bundle %s", path);
+    char *label = NULL;
+    rdss_code code = rdss__read_bundle_file(path, &data, &len, &label, err);
     if (code == RDSS_OK)
         code = open_pem(data, len, label, out, err);
     free(data);

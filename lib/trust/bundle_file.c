@@ -46,7 +46,7 @@ static rdss_code read_all(int fd, const char *path, size_t size, char **data, si
     return rdss__succeed(err);
 }
 
-rdss_code rdss__read_bundle_file(const char *path, char **data, size_t *len, rdss_error **err)
+static rdss_code read_checked(const char *path, char **data, size_t *len, rdss_error **err)
 {
     *data = NULL;
     *len = 0;
@@ -95,7 +95,8 @@ rdss_code rdss__read_bundle_file(const char *path, char **data, size_t *len, rds
     return code;
 }
 
-char *rdss__bundle_file_label(const char *path)
+/* The path, with "./" in front when it is one of the built-in labels. */
+static char *label_of(const char *path)
 {
     static const char *const built_in[] = {"embedded", "embedded-proxy", "memory"};
     for (size_t i = 0; i < sizeof(built_in) / sizeof(built_in[0]); i++) {
@@ -108,4 +109,19 @@ char *rdss__bundle_file_label(const char *path)
         return label;
     }
     return strdup(path);
+}
+
+rdss_code rdss__read_bundle_file(const char *path, char **data, size_t *len, char **label,
+                                 rdss_error **err)
+{
+    *label = NULL;
+    rdss_code code = read_checked(path, data, len, err);
+    if (code != RDSS_OK)
+        return code;
+    *label = label_of(path);
+    if (*label != NULL)
+        return RDSS_OK;
+    free(*data);
+    *data = NULL;
+    return rdss__fail(err, RDSS_ERR_INTERNAL, "out of memory reading CA bundle %s", path);
 }

@@ -144,10 +144,8 @@ rdss_code rdss__trust_from_file(const char *path, rdss__trust **out, rdss_error 
     *out = NULL;
     char *data = NULL;
     size_t len = 0;
-    rdss_code code = rdss__read_bundle_file(path, &data, &len, err);
-    char *label = code == RDSS_OK ? rdss__bundle_file_label(path) : NULL;
-    if (code == RDSS_OK && label == NULL)
-        code = rdss__fail(err, RDSS_ERR_INTERNAL, "out of memory reading CA bundle %s", path);
+    char *label = NULL;
+    rdss_code code = rdss__read_bundle_file(path, &data, &len, &label, err);
     if (code == RDSS_OK)
         code = rdss__trust_from_pem(data, len, label, out, err);
     free(data);
