@@ -9,7 +9,7 @@
 
 #include <rdssecure/rdssecure.h>
 
-/* The names of ../shared/CONTRACT.md, in enum order. */
+/* The typed error names the library promises (README and rdssecure.h), in enum order. */
 static const char *const contract_names[] = {
     "ok",     "cert_verify",     "hostname_mismatch", "tls_refused",      "timeout", "auth",
     "network", "insecure_option", "bundle",            "invalid_argument", "server",  "internal",
