@@ -5,7 +5,7 @@
 #   check_layers.sh SOURCE_DIR
 set -euo pipefail
 cd "$1/lib"
-declare -A rank=([core]=0 [net]=1 [policy]=1 [trust]=2 [tls]=3 [anchors]=4 [pg]=5 [mysql]=5)
+declare -A rank=([core]=0 [net]=1 [policy]=1 [trust]=2 [tls]=3 [anchors]=4 [connect]=5 [pg]=6 [mysql]=6)
 status=0 checked=0
 for dir in */; do
   dir=${dir%/}

@@ -11,9 +11,7 @@
 #define CACHE_SIZE 64
 #define SMALL_TRUST 4
 
-/* A trust of a few certificates costs a driver nothing to decode: such
- * trusts are neither probed, verified nor remembered for narrowing. */
-static int worth_narrowing(const rdss__trust *full)
+int rdss__narrow_worth_it(const rdss__trust *full)
 {
     return sk_X509_num(rdss__trust_certs(full)) > SMALL_TRUST;
 }
@@ -70,10 +68,9 @@ static void release_all(void)
     pthread_mutex_unlock(&lock);
 }
 
-void rdss__narrow_key(const char *engine, const char *address, int port, const char *verify_name,
-                      char *out, size_t size)
+void rdss__narrow_key(const char *host, int port, const char *verify_name, char *out, size_t size)
 {
-    snprintf(out, size, "%s|%s|%d|%s", engine, address, port, verify_name);
+    snprintf(out, size, "%s|%d|%s", host, port, verify_name);
 }
 
 /* An endpoint has an entry per trust: configs with other bundles that
@@ -100,14 +97,15 @@ rdss__trust *rdss__narrow_lookup(const rdss__trust *full, const char *key)
     return found;
 }
 
-void rdss__narrow_learn(const rdss__trust *full, const char *key, X509 *anchor)
+rdss__trust *rdss__narrow_learn(const rdss__trust *full, const char *key, X509 *anchor)
 {
-    if (!worth_narrowing(full))
-        return;
+    if (!rdss__narrow_worth_it(full))
+        return NULL;
     /* built outside the lock: it writes a memfd */
     rdss__trust *narrow = NULL;
     if (rdss__trust_of_one(full, anchor, &narrow) != RDSS_OK)
-        return;
+        return NULL;
+    rdss__trust *result = NULL;
     char *copy = strdup(key);
     lock_cache();
     entry *e = find(full, key);
@@ -126,6 +124,7 @@ void rdss__narrow_learn(const rdss__trust *full, const char *key, X509 *anchor)
         memcpy(e->full, rdss__trust_digest(full), sizeof(e->full));
         e->narrow = narrow;
         e->used = ++tick;
+        result = rdss__trust_ref(narrow);
         narrow = NULL;
         copy = NULL;
         if (!cleanup_registered)
@@ -134,6 +133,7 @@ void rdss__narrow_learn(const rdss__trust *full, const char *key, X509 *anchor)
     pthread_mutex_unlock(&lock);
     rdss__trust_unref(narrow);
     free(copy);
+    return result;
 }
 
 void rdss__narrow_learn_from(const rdss__trust *full, const char *key, const char *name,
@@ -141,11 +141,11 @@ void rdss__narrow_learn_from(const rdss__trust *full, const char *key, const cha
 {
     /* after every successful connect with a small trust: skip the
      * verification, not only the remembering */
-    if (!worth_narrowing(full))
+    if (!rdss__narrow_worth_it(full))
         return;
     X509 *anchor = NULL;
     if (rdss__verify_chain(full, chain, name, &anchor, NULL) == RDSS_OK && anchor != NULL)
-        rdss__narrow_learn(full, key, anchor);
+        rdss__trust_unref(rdss__narrow_learn(full, key, anchor));
     X509_free(anchor);
 }
 
@@ -156,23 +156,4 @@ void rdss__narrow_forget(const rdss__trust *full, const char *key)
     if (e != NULL)
         clear(e);
     pthread_mutex_unlock(&lock);
-}
-
-rdss_code rdss__narrow_first(rdss_engine engine, const char *host, const struct addrinfo *addresses,
-                             int port, const char *name, const rdss__trust *full, rdss__deadline deadline,
-                             const char *key, rdss__trust **narrow, rdss_error **err)
-{
-    *narrow = NULL;
-    if (!worth_narrowing(full))
-        return RDSS_OK;
-    rdss__probe_facts facts = {0};
-    rdss_code code = addresses != NULL
-                         ? rdss__probe_at(engine, addresses, host, port, name, full, deadline, &facts, err)
-                         : rdss__probe(engine, host, port, name, full, deadline, &facts, err);
-    if (code == RDSS_OK && facts.anchor != NULL) {
-        rdss__narrow_learn(full, key, facts.anchor);
-        *narrow = rdss__narrow_lookup(full, key);
-    }
-    rdss__probe_facts_free(&facts);
-    return code;
 }

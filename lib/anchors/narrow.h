@@ -15,21 +15,27 @@
 
 #include <openssl/x509.h>
 
-#include "core/deadline.h"
-#include "tls/probe.h"
 #include "trust/trust.h"
 
-/* "engine|address|port|verify_name" into out. */
-void rdss__narrow_key(const char *engine, const char *address, int port, const char *verify_name,
-                      char *out, size_t size);
+/* The one key of an endpoint, for both engines: "host|port|verify_name",
+ * the host as the caller named it (the anchor belongs to the certificate
+ * the name serves, whichever address answers). */
+void rdss__narrow_key(const char *host, int port, const char *verify_name, char *out, size_t size);
+
+/* Whether `full` is big enough for narrowing to pay: a trust of a few
+ * certificates costs a driver nothing to decode, and is neither probed,
+ * verified nor remembered. */
+int rdss__narrow_worth_it(const rdss__trust *full);
 
 /* The narrowed trust remembered for `key` under `full` (under a trust of
  * the same certificates: see rdss__trust_digest), as a new reference,
  * or NULL (use the full trust). */
 rdss__trust *rdss__narrow_lookup(const rdss__trust *full, const char *key);
 
-/* Remembers that `anchor` (a certificate of `full`) anchored `key`. */
-void rdss__narrow_learn(const rdss__trust *full, const char *key, X509 *anchor);
+/* Remembers that `anchor` (a certificate of `full`) anchored `key`, and
+ * returns the narrowed trust (a new reference), or NULL when not worth it
+ * or out of memory. */
+rdss__trust *rdss__narrow_learn(const rdss__trust *full, const char *key, X509 *anchor);
 
 /* The anchor the server presented over `ssl` verifies to under `full` (for
  * `name`), remembered for `key`. Does nothing when it does not verify. */
@@ -38,17 +44,5 @@ void rdss__narrow_learn_from(const rdss__trust *full, const char *key, const cha
 
 /* Forgets what `key` learned under `full`. */
 void rdss__narrow_forget(const rdss__trust *full, const char *key);
-
-/* For an endpoint not seen yet: the credential-free probe verifies the
- * server against `full` in-process (its certificates are parsed already),
- * the anchor is remembered, and *narrow gets the narrowed trust, so that the
- * driver never decodes the whole bundle: one extra TLS handshake per
- * endpoint and process (a few ms nearby) instead of decoding ~90
- * certificates on every first connect (25-35 ms here). Returns the probe's
- * verdict: a connect that cannot succeed is typed without running the driver.
- * `addresses`: where `host` resolved already, or NULL to resolve it. */
-rdss_code rdss__narrow_first(rdss_engine engine, const char *host, const struct addrinfo *addresses,
-                             int port, const char *name, const rdss__trust *full, rdss__deadline deadline,
-                             const char *key, rdss__trust **narrow, rdss_error **err);
 
 #endif

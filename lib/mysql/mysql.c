@@ -19,33 +19,25 @@ typedef unsigned char uchar; /* ma_tls.h needs it before ma_pvio.h declares it *
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
-#include "tls/classify.h"
-#include "core/counters.h"
-#include "core/deadline.h"
+#include "connect/connect.h"
 #include "core/error.h"
-#include "tls/expiry.h"
 #include "core/last_error.h"
 #include "mysql/mysql_plan.h"
-#include "anchors/narrow.h"
 #include "mysql/mysql_uri.h"
-#include "tls/probe.h"
 #include "net/resolve.h"
-#include "tls/tls_info.h"
 #include "net/watchdog.h"
+#include "tls/classify.h"
+#include "tls/tls_info.h"
 
 struct rdss_mysql_attempt {
+    rdss__connect core;
     MYSQL *mysql;
     rdss__mysql_plan plan;
-    rdss__deadline deadline;
-    long timeout_ms;
     char *user, *password, *db; /* copies: libmariadb reads them until done */
     int driver_waits;           /* MYSQL_WAIT_* the driver asked for; 0 when not running */
     int (*callers_io_wait)(my_socket, my_bool, int); /* restored when done */
     int hooked;
     unsigned long client_flag;
-    rdss__trust *narrow; /* the driver's CA file comes from it, or NULL: the plan's full trust */
-    char key[512];      /* the narrowing cache's key */
-    rdss__expiry_watch expiry;
     struct addrinfo *addresses; /* where the host resolved: the one lookup of the connect */
     const struct addrinfo *trying; /* the one libmariadb connects to now */
     char address[64];   /* its numeric form, libmariadb's host */
@@ -70,7 +62,7 @@ static __thread rdss_mysql_attempt *driving;
 static void bound_socket_timeouts(const rdss_mysql_attempt *a)
 {
     int fd = (int)mysql_get_socket(a->mysql);
-    long left = rdss__deadline_remaining_ms(a->deadline);
+    long left = rdss__deadline_remaining_ms(a->core.deadline);
     if (fd < 0)
         return;
     if (left < 1)
@@ -131,7 +123,7 @@ static void watch_socket(rdss_mysql_attempt *a)
     if (fd < 0 || (a->watch != NULL && fd == a->watched_fd))
         return;
     rdss__watchdog_disarm(a->watch);
-    a->watch = rdss__watchdog_arm(fd, a->deadline);
+    a->watch = rdss__watchdog_arm(fd, a->core.deadline);
     a->watched_fd = fd;
 }
 
@@ -153,7 +145,7 @@ static int io_wait_within_deadline(my_socket fd, my_bool is_read, int timeout_ms
 {
     long wait = timeout_ms > 0 ? timeout_ms : -1;
     if (driving != NULL) {
-        long left = rdss__deadline_remaining_ms(driving->deadline);
+        long left = rdss__deadline_remaining_ms(driving->core.deadline);
         if (wait < 0 || left < wait)
             wait = left;
     }
@@ -196,7 +188,7 @@ static void unhook(rdss_mysql_attempt *a)
 
 static rdss_code hook(rdss_mysql_attempt *a)
 {
-    unsigned int seconds = (unsigned int)((rdss__deadline_remaining_ms(a->deadline) + 999) / 1000);
+    unsigned int seconds = (unsigned int)((rdss__deadline_remaining_ms(a->core.deadline) + 999) / 1000);
     if (seconds == 0)
         seconds = 1;
     unsigned int callers = a->mysql->options.connect_timeout;
@@ -229,107 +221,107 @@ static char *copy_or_null(const char *text, int *failed)
 
 static rdss_error *timeout_error(const rdss_mysql_attempt *a)
 {
-    return rdss__error_new(RDSS_ERR_TIMEOUT,
-                           "connect to %s port %u did not complete within %ld ms: check the "
-                           "security group, network ACLs and the endpoint",
-                           a->plan.host ? a->plan.host : "?", a->plan.port, a->timeout_ms);
+    return rdss__connect_timeout(&a->core, a->plan.host, (int)a->plan.port, NULL);
 }
 
-/* Why the driver's connect failed, decided from facts: the clock, error
- * numbers the server sent (only after TLS was verified: with verification
- * on, libmariadb sends no credentials before), and else what the probe finds
- * on the same host. */
-static rdss_error *classify_failure(const rdss_mysql_attempt *a)
+static rdss__endpoint endpoint_of(const rdss_mysql_attempt *a)
+{
+    return (rdss__endpoint){.host = a->plan.host, .addresses = a->addresses, .port = (int)a->plan.port,
+                            .verify_name = a->plan.verify_name};
+}
+
+/* What libmariadb's failure means when the probe finds TLS to the server
+ * fine (see rdss__connect_failed). */
+static rdss_error *reading_if_tls_verifies(const rdss_mysql_attempt *a, unsigned number)
+{
+    if (rdss__is_mysql_server_errno(number))
+        /* anyone on the path can send an error packet before TLS */
+        return rdss__error_new(RDSS_ERR_TLS_REFUSED,
+                               "%s port %u answered with MySQL error %u before TLS was set up; "
+                               "nothing a server says before its certificate is verified is "
+                               "trusted (a check just after found it offering TLS: try again)",
+                               a->plan.host, a->plan.port, number);
+    if (a->plan.pinned && number == CR_SSL_CONNECTION_ERROR)
+        return rdss__error_new(RDSS_ERR_CERT_VERIFY,
+                               "%s port %u presented another certificate to the connection than "
+                               "to the check just before it (several servers behind one address, "
+                               "or a certificate change): try again",
+                               a->plan.host, a->plan.port);
+    if (number == CR_SSL_CONNECTION_ERROR)
+        /* our check (libpq's rules) passed, libmariadb's own host check
+         * (OpenSSL's X509_check_host/_ip_asc) did not: the stricter
+         * answer stands, e.g. an address only in the CN next to DNS SANs */
+        return rdss__error_new(RDSS_ERR_HOSTNAME_MISMATCH,
+                               "libmariadb's host-name check refused the certificate for \"%s\" "
+                               "(OpenSSL's rules: an address must be an IP SAN; a name is not "
+                               "matched against the CN when there are DNS SANs): connect by a name "
+                               "the certificate lists, or use a verify-name",
+                               a->plan.host);
+    return rdss__error_new(RDSS_ERR_SERVER,
+                           "TLS to the server verifies, but the connection failed after it "
+                           "(client error %u; see the driver's message)", number);
+}
+
+/* Why the driver's connect failed (NULL: connect again, see
+ * rdss__connect_failed). libmariadb's facts: the error number the server
+ * sent (only after TLS was verified: with verification on, libmariadb
+ * sends no credentials before) or its own; the core probes the same
+ * addresses when they say nothing. */
+static rdss_error *classify_failure(rdss_mysql_attempt *a)
 {
     unsigned number = mysql_errno(a->mysql);
-    rdss_error *e = NULL;
-    if (rdss__deadline_passed(a->deadline) || rdss__watchdog_fired(a->watch)) {
-        e = timeout_error(a);
-    } else if (rdss__is_mysql_server_errno(number) && a->tls_done) {
-        rdss_code code = rdss__code_for_mysql_errno(number);
-        e = rdss__error_new(code, code == RDSS_ERR_AUTH
-                                      ? "TLS was verified, then the server rejected the credentials "
-                                        "(MySQL error %u)"
-                                      : "the server refused the connection (MySQL error %u)",
-                            number);
+    char said[32] = "";
+    rdss__driver_facts facts = {0};
+    facts.timed_out = rdss__watchdog_fired(a->watch);
+    facts.host = a->plan.host;
+    facts.port = (int)a->plan.port;
+    facts.driver_message = mysql_error(a->mysql);
+    /* a retry could only use the fingerprint the first probe pinned */
+    facts.may_retry = !a->plan.pinned && number == CR_SSL_CONNECTION_ERROR;
+    if (rdss__is_mysql_server_errno(number) && a->tls_done) {
+        facts.server_code = rdss__code_for_mysql_errno(number);
+        snprintf(said, sizeof(said), "MySQL error %u", number);
+        facts.server_said = said;
     } else if (number == CR_AUTH_PLUGIN_CANNOT_LOAD || number == CR_AUTH_PLUGIN_ERR) {
-        e = rdss__error_new(RDSS_ERR_AUTH,
-                            "TLS was verified, then authentication failed in this client (client "
-                            "error %u: the server asked for a plugin this client cannot use)",
-                            number);
+        facts.known = rdss__error_new(RDSS_ERR_AUTH,
+                                      "TLS was verified, then authentication failed in this client "
+                                      "(client error %u: the server asked for a plugin this client "
+                                      "cannot use)", number);
     } else {
-        rdss_error *found = NULL;
-        if (rdss__probe_at(RDSS_ENGINE_MYSQL, a->addresses, a->plan.host, (int)a->plan.port,
-                           a->plan.verify_name, a->plan.trust, a->deadline, NULL, &found) != RDSS_OK)
-            e = found;
-        else if (rdss__is_mysql_server_errno(number))
-            /* anyone on the path can send an error packet before TLS */
-            e = rdss__error_new(RDSS_ERR_TLS_REFUSED,
-                                "%s port %u answered with MySQL error %u before TLS was set up; "
-                                "nothing a server says before its certificate is verified is "
-                                "trusted (a check just after found it offering TLS: try again)",
-                                a->plan.host, a->plan.port, number);
-        else if (a->plan.pinned && number == CR_SSL_CONNECTION_ERROR)
-            e = rdss__error_new(RDSS_ERR_CERT_VERIFY,
-                                "%s port %u presented another certificate to the connection than "
-                                "to the check just before it (several servers behind one address, "
-                                "or a certificate change): try again",
-                                a->plan.host, a->plan.port);
-        else if (number == CR_SSL_CONNECTION_ERROR)
-            /* our check (libpq's rules) passed, libmariadb's own host check
-             * (OpenSSL's X509_check_host/_ip_asc) did not: the stricter
-             * answer stands, e.g. an address only in the CN next to DNS SANs */
-            e = rdss__error_new(RDSS_ERR_HOSTNAME_MISMATCH,
-                                "libmariadb's host-name check refused the certificate for \"%s\" "
-                                "(OpenSSL's rules: an address must be an IP SAN; a name is not "
-                                "matched against the CN when there are DNS SANs): connect by a name "
-                                "the certificate lists, or use a verify-name",
-                                a->plan.host);
-        else
-            e = rdss__error_new(RDSS_ERR_SERVER,
-                                "TLS to the server verifies, but the connection failed after it "
-                                "(client error %u; see the driver's message)", number);
+        facts.if_tls_verifies = reading_if_tls_verifies(a, number);
     }
-    rdss__error_set_driver_message(e, mysql_error(a->mysql));
-    return e;
+    rdss__endpoint endpoint = endpoint_of(a);
+    return rdss__connect_failed(&a->core, &endpoint, 1, &facts);
 }
 
+/* The driver's connect ended: connected, typed, or (a->driver_waits set)
+ * started again with the CA file the core chose. */
 static void finish(rdss_mysql_attempt *a)
 {
+    if (a->connected == NULL) {
+        a->error = classify_failure(a);
+        if (a->error == NULL) {
+            a->tls_done = 0;
+            if (mysql_optionsv(a->mysql, MYSQL_OPT_SSL_CA, rdss__connect_ca_file(&a->core)) == 0) {
+                a->driver_waits = drive_start(a, a->client_flag);
+                return;
+            }
+            a->error = rdss__error_new(RDSS_ERR_INTERNAL, "libmariadb refused an option: %s",
+                                       mysql_error(a->mysql));
+        }
+    }
     unhook(a);
     unwatch(a);
     if (a->connected != NULL && mysql_get_ssl_cipher(a->mysql) == NULL) {
         /* cannot happen with the options set; never hand out plaintext */
         a->connected = NULL;
         a->error = rdss__error_new(RDSS_ERR_INTERNAL, "libmariadb connected without TLS; refused");
-    } else if (a->connected == NULL) {
-        a->error = classify_failure(a);
-    } else {
-        const SSL *ssl = ssl_of(a->mysql);
-        rdss__warn_if_expiring(&a->expiry, a->plan.host, (int)a->plan.port, ssl);
-        if (a->narrow == NULL && ssl != NULL)
-            rdss__narrow_learn_from(a->plan.trust, a->key, a->plan.verify_name, SSL_get_peer_cert_chain(ssl));
+    } else if (a->connected != NULL) {
+        rdss__connect_succeeded(&a->core, a->plan.host, (int)a->plan.port, a->plan.verify_name,
+                                ssl_of(a->mysql));
     }
     rdss__mysql_plan_restore(&a->plan, a->mysql, a->connected != NULL);
-    rdss__count_result(rdss_error_code(a->error));
-}
-
-/* A narrowed connect that failed in TLS (before any credentials: libmariadb
- * verifies first) is tried again on the same handle with the full trust,
- * within the same deadline; 1 when it was restarted. */
-static int retry_with_full_trust(rdss_mysql_attempt *a)
-{
-    if (a->connected != NULL || a->narrow == NULL || mysql_errno(a->mysql) != CR_SSL_CONNECTION_ERROR ||
-        rdss__deadline_passed(a->deadline))
-        return 0;
-    rdss__narrow_forget(a->plan.trust, a->key);
-    rdss__trust_unref(a->narrow);
-    a->narrow = NULL;
-    if (mysql_optionsv(a->mysql, MYSQL_OPT_SSL_CA, rdss__trust_ca_file(a->plan.trust)) != 0)
-        return 0;
-    a->tls_done = 0;
-    a->driver_waits = drive_start(a, a->client_flag);
-    return 1;
+    rdss__connect_end(&a->core, a->error);
 }
 
 /* The server's address refused the TCP connection (or could not be
@@ -339,7 +331,7 @@ static int try_next_address(rdss_mysql_attempt *a)
 {
     unsigned number = mysql_errno(a->mysql);
     if (a->connected != NULL || a->trying == NULL || a->trying->ai_next == NULL ||
-        (number != CR_CONN_HOST_ERROR && number != CR_CONNECTION_ERROR) || rdss__deadline_passed(a->deadline))
+        (number != CR_CONN_HOST_ERROR && number != CR_CONNECTION_ERROR) || rdss__deadline_passed(a->core.deadline))
         return 0;
     a->trying = a->trying->ai_next;
     a->tls_done = 0;
@@ -365,17 +357,19 @@ static void abandon(rdss_mysql_attempt *a)
     a->connected = NULL; /* a completion now is past the deadline: the caller closes the handle */
     a->driver_waits = 0;
     a->error = timeout_error(a);
-    rdss__count_result(RDSS_ERR_TIMEOUT);
+    rdss__connect_end(&a->core, a->error);
 }
 
 /* What the caller waits for next; 0 when done. */
 static int next_wait(rdss_mysql_attempt *a)
 {
-    if (a->driver_waits == 0 && (try_next_address(a) || retry_with_full_trust(a)))
-        return next_wait(a); /* bounded: addresses run out, and the retry has no narrowed trust */
+    if (a->driver_waits == 0 && try_next_address(a))
+        return next_wait(a); /* bounded: the addresses run out */
     if (a->driver_waits == 0) {
         finish(a);
-        return 0;
+        if (a->driver_waits == 0)
+            return 0;
+        return next_wait(a); /* connecting again: the core allows it once */
     }
     /* our deadline always wakes the caller */
     return (a->driver_waits & (MYSQL_WAIT_READ | MYSQL_WAIT_WRITE | MYSQL_WAIT_EXCEPT)) | MYSQL_WAIT_TIMEOUT;
@@ -386,7 +380,7 @@ static int fingerprint_of(X509 *leaf, char out[41])
 {
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
-    if (!X509_digest(leaf, EVP_sha1(), digest, &len) || len != 20)
+    if (leaf == NULL || !X509_digest(leaf, EVP_sha1(), digest, &len) || len != 20)
         return 0;
     for (unsigned i = 0; i < len; i++)
         snprintf(out + 2 * (size_t)i, 3, "%02x", digest[i]);
@@ -397,40 +391,32 @@ static int fingerprint_of(X509 *leaf, char out[41])
 static rdss_code prepare(rdss_mysql_attempt *a, const rdss_config *cfg, const char *host,
                          unsigned port, const char *unix_socket)
 {
-    rdss_code code = rdss__mysql_plan_make(a->mysql, cfg, host, port, unix_socket, &a->plan, &a->error);
-    if (code != RDSS_OK)
-        return code;
+    rdss_code code = rdss__connect_begin(&a->core, RDSS_ENGINE_MYSQL, cfg, &a->error);
+    if (code == RDSS_OK)
+        code = rdss__mysql_plan_make(a->mysql, &a->core, cfg, host, port, unix_socket, &a->plan,
+                                     &a->error);
     /* The one lookup, within the deadline: the probes and libmariadb use its
      * addresses (a name that does not resolve is typed before any I/O). */
-    code = rdss__resolve(a->plan.host, (int)a->plan.port, a->deadline, &a->addresses, &a->error);
+    if (code == RDSS_OK)
+        code = rdss__resolve(a->plan.host, (int)a->plan.port, a->core.deadline, &a->addresses, &a->error);
     if (code != RDSS_OK)
         return code;
     a->trying = a->addresses;
+    /* With a verify-name, libmariadb checks the certificate against the
+     * name it connects to: the probe verifies the name, and libmariadb is
+     * pinned to the leaf the probe verified (see rdss__mysql_plan_apply). */
     char fingerprint[41] = "";
-    rdss__narrow_key("mysql", a->plan.host, (int)a->plan.port, a->plan.verify_name, a->key, sizeof(a->key));
-    if (a->plan.pinned) {
-        rdss__probe_facts facts = {0};
-        code = rdss__probe_at(RDSS_ENGINE_MYSQL, a->addresses, a->plan.host, (int)a->plan.port,
-                              a->plan.verify_name, a->plan.trust, a->deadline, &facts, &a->error);
-        int made = code == RDSS_OK && fingerprint_of(sk_X509_value(facts.chain, 0), fingerprint);
-        if (made && facts.anchor != NULL) /* the probe just verified it: narrow to its anchor */
-            rdss__narrow_learn(a->plan.trust, a->key, facts.anchor);
-        rdss__probe_facts_free(&facts);
-        if (code != RDSS_OK)
-            return code;
-        if (!made)
-            return rdss__fail(&a->error, RDSS_ERR_INTERNAL, "cannot hash the server's certificate");
-    }
-    a->narrow = rdss__narrow_lookup(a->plan.trust, a->key);
-    if (a->narrow == NULL) {
-        code = rdss__narrow_first(RDSS_ENGINE_MYSQL, a->plan.host, a->addresses, (int)a->plan.port,
-                                  a->plan.verify_name, a->plan.trust, a->deadline, a->key, &a->narrow,
+    X509 *leaf = NULL;
+    rdss__endpoint endpoint = endpoint_of(a);
+    code = rdss__connect_choose_anchor(&a->core, &endpoint, a->plan.pinned ? &leaf : NULL, &a->error);
+    int made = code == RDSS_OK && a->plan.pinned && fingerprint_of(leaf, fingerprint);
+    X509_free(leaf);
+    if (code != RDSS_OK)
+        return code; /* typed by the probe: the driver could not have connected */
+    if (a->plan.pinned && !made)
+        return rdss__fail(&a->error, RDSS_ERR_INTERNAL, "cannot hash the server's certificate");
+    code = rdss__mysql_plan_apply(&a->plan, a->mysql, rdss__connect_ca_file(&a->core), fingerprint,
                                   &a->error);
-        if (code != RDSS_OK)
-            return code; /* typed by the probe: the driver could not have connected */
-    }
-    code = rdss__mysql_plan_apply(&a->plan, a->mysql, a->narrow ? a->narrow : a->plan.trust, fingerprint,
-                               &a->error);
     return code == RDSS_OK ? hook(a) : code;
 }
 
@@ -446,9 +432,6 @@ int rdss_mysql_connect_start(rdss_mysql_attempt **attempt, const rdss_config *cf
         return 0;
     a->plan.option_file.fd = -1;
     a->mysql = mysql;
-    a->timeout_ms = rdss_config_timeout_ms(cfg);
-    a->deadline = rdss__deadline_in(a->timeout_ms);
-    a->expiry = rdss__expiry_watch_of(cfg);
     int failed = 0;
     a->user = copy_or_null(user, &failed);
     a->password = copy_or_null(passwd, &failed);
@@ -456,7 +439,7 @@ int rdss_mysql_connect_start(rdss_mysql_attempt **attempt, const rdss_config *cf
     if (failed)
         rdss__fail(&a->error, RDSS_ERR_INTERNAL, "out of memory");
     if (failed || prepare(a, cfg, host, port, unix_socket) != RDSS_OK) {
-            rdss__count_result(rdss_error_code(a->error));
+        rdss__connect_end(&a->core, a->error);
         return 0;
     }
     a->client_flag = client_flag;
@@ -468,7 +451,7 @@ int rdss_mysql_connect_cont(rdss_mysql_attempt *a, int ready_status)
 {
     if (a == NULL || a->driver_waits == 0)
         return 0;
-    if (rdss__deadline_passed(a->deadline)) {
+    if (rdss__deadline_passed(a->core.deadline)) {
         abandon(a);
         return 0;
     }
@@ -484,7 +467,7 @@ long rdss_mysql_connect_wait_ms(const rdss_mysql_attempt *a)
 {
     if (a == NULL || a->driver_waits == 0)
         return 0;
-    long left = rdss__deadline_remaining_ms(a->deadline);
+    long left = rdss__deadline_remaining_ms(a->core.deadline);
     if (a->driver_waits & MYSQL_WAIT_TIMEOUT) {
         long driver = (long)mysql_get_timeout_value_ms(a->mysql);
         if (driver < left)
@@ -529,7 +512,7 @@ void rdss_mysql_attempt_free(rdss_mysql_attempt *a)
     if (a->addresses != NULL)
         freeaddrinfo(a->addresses);
     rdss__mysql_plan_free(&a->plan);
-    rdss__trust_unref(a->narrow);
+    rdss__connect_release(&a->core);
     if (a->password != NULL)
         OPENSSL_cleanse(a->password, strlen(a->password));
     free(a->user);

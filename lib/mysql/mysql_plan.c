@@ -4,7 +4,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "trust/config.h"
 #include "core/error.h"
 #include "mysql/mysql_optfile.h"
 #include "policy/option_table.h"
@@ -32,7 +31,7 @@ static const struct {
 };
 
 /* What the caller set on the handle before the call. */
-static rdss_code check_handle(MYSQL *mysql, const rdss_config *cfg, rdss_error **err)
+static rdss_code check_handle(MYSQL *mysql, const char *verify_name, rdss_error **err)
 {
     const struct st_mysql_options *o = &mysql->options;
     if (o->unix_socket != NULL && o->unix_socket[0] != '\0')
@@ -63,7 +62,7 @@ static rdss_code check_handle(MYSQL *mysql, const rdss_config *cfg, rdss_error *
     if (versions != NULL && !rdss__mysql_tls_versions_ok(versions))
         return rdss__fail(err, RDSS_ERR_INSECURE_OPTION,
                           "MARIADB_OPT_TLS_VERSION \"%s\" allows TLS older than 1.2", versions);
-    if (rdss_config_verify_name(cfg) != NULL &&
+    if (verify_name != NULL &&
         (option_string(mysql, MARIADB_OPT_TLS_PEER_FP) != NULL ||
          option_string(mysql, MARIADB_OPT_TLS_PEER_FP_LIST) != NULL))
         return rdss__fail(err, RDSS_ERR_INVALID_ARGUMENT,
@@ -127,13 +126,6 @@ static rdss_code choose_host(const char *host, const rdss__mysql_options *files,
     return plan->host ? RDSS_OK : rdss__fail(err, RDSS_ERR_INTERNAL, "out of memory");
 }
 
-static rdss_code choose_trust(const rdss_config *cfg, rdss__mysql_plan *plan, rdss_error **err)
-{
-    /* A caller's CA file is an on-disk bundle, validated like any. */
-    const char *ca = plan->callers_ca;
-    return ca ? rdss__trust_from_file(ca, &plan->trust, err) : rdss__config_trust(cfg, &plan->trust, err);
-}
-
 /* The option files the caller asked for, read and sanitized by us. */
 static rdss_code read_option_files(MYSQL *mysql, rdss__mysql_options *files, rdss__mysql_plan *plan,
                                    rdss_error **err)
@@ -148,8 +140,9 @@ static rdss_code read_option_files(MYSQL *mysql, rdss__mysql_options *files, rds
     return code;
 }
 
-rdss_code rdss__mysql_plan_make(MYSQL *mysql, const rdss_config *cfg, const char *host, unsigned port,
-                        const char *unix_socket, rdss__mysql_plan *plan, rdss_error **err)
+rdss_code rdss__mysql_plan_make(MYSQL *mysql, rdss__connect *c, const rdss_config *cfg, const char *host,
+                                unsigned port, const char *unix_socket, rdss__mysql_plan *plan,
+                                rdss_error **err)
 {
     memset(plan, 0, sizeof(*plan));
     plan->option_file.fd = -1;
@@ -168,7 +161,7 @@ rdss_code rdss__mysql_plan_make(MYSQL *mysql, const rdss_config *cfg, const char
         return rdss__fail(err, RDSS_ERR_INSECURE_OPTION,
                           "a Unix socket (%s) was asked for: TLS does not apply there; "
                           "librdssecure connects over TCP only", unix_socket);
-    rdss_code code = check_handle(mysql, cfg, err);
+    rdss_code code = check_handle(mysql, c->verify_name, err);
     if (code == RDSS_OK)
         code = remember_callers(mysql, plan, err);
     rdss__mysql_options files;
@@ -181,7 +174,7 @@ rdss_code rdss__mysql_plan_make(MYSQL *mysql, const rdss_config *cfg, const char
         plan->port = port ? port : mysql->options.port ? mysql->options.port
                                  : files.port > 0 && files.port < 65536 ? (unsigned)files.port
                                                                          : MYSQL_DEFAULT_PORT;
-        const char *name = rdss_config_verify_name(cfg);
+        const char *name = c->verify_name;
         plan->pinned = name != NULL && strcasecmp(name, plan->host) != 0;
         plan->verify_name = strdup(name ? name : plan->host);
         plan->caller_tls_version = option_string(mysql, MARIADB_OPT_TLS_VERSION) != NULL;
@@ -189,18 +182,18 @@ rdss_code rdss__mysql_plan_make(MYSQL *mysql, const rdss_config *cfg, const char
             code = rdss__fail(err, RDSS_ERR_INTERNAL, "out of memory");
     }
     rdss__mysql_options_free(&files);
-    if (code == RDSS_OK)
-        code = choose_trust(cfg, plan, err);
+    if (code == RDSS_OK) /* a caller's CA file is an on-disk bundle, validated like any */
+        code = rdss__connect_trust(c, cfg, plan->callers_ca, err);
     return code == RDSS_OK ? rdss__succeed(err) : code;
 }
 
-rdss_code rdss__mysql_plan_apply(rdss__mysql_plan *plan, MYSQL *mysql, const rdss__trust *driver_trust,
-                              const char *fingerprint, rdss_error **err)
+rdss_code rdss__mysql_plan_apply(rdss__mysql_plan *plan, MYSQL *mysql, const char *ca_file,
+                                 const char *fingerprint, rdss_error **err)
 {
     plan->applied = 1;
     my_bool on = 1, off = 0, check_name = plan->pinned ? 0 : 1;
     unsigned int tcp = MYSQL_PROTOCOL_TCP;
-    int failed = mysql_optionsv(mysql, MYSQL_OPT_SSL_CA, rdss__trust_ca_file(driver_trust)) ||
+    int failed = mysql_optionsv(mysql, MYSQL_OPT_SSL_CA, ca_file) ||
                  mysql_optionsv(mysql, MYSQL_OPT_SSL_ENFORCE, &on) ||
                  mysql_optionsv(mysql, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &check_name) ||
                  mysql_optionsv(mysql, MYSQL_OPT_PROTOCOL, &tcp) ||
@@ -219,7 +212,6 @@ rdss_code rdss__mysql_plan_apply(rdss__mysql_plan *plan, MYSQL *mysql, const rds
 
 void rdss__mysql_plan_free(rdss__mysql_plan *plan)
 {
-    rdss__trust_unref(plan->trust);
     rdss__ca_file_destroy(&plan->option_file);
     free(plan->host);
     free(plan->verify_name);

@@ -6,12 +6,11 @@
 
 #include <mysql.h>
 
-#include "trust/cafile.h"
+#include "connect/connect.h"
 #include "rdssecure/rdssecure.h"
-#include "trust/trust.h"
+#include "trust/cafile.h"
 
 typedef struct rdss__mysql_plan {
-    rdss__trust *trust;
     char *host;          /* what libmariadb connects to */
     unsigned port;
     char *verify_name;   /* what the certificate must name */
@@ -27,12 +26,14 @@ typedef struct rdss__mysql_plan {
  * version, option-file downgrades, MARIADB_TLS_DISABLE_PEER_VERIFICATION)
  * and what it cannot honour (RDSS_ERR_INVALID_ARGUMENT: host lists,
  * connection plugins, a caller's fingerprint together with a verify-name),
- * then settles host, port and trust. Sends nothing. */
-rdss_code rdss__mysql_plan_make(MYSQL *mysql, const rdss_config *cfg, const char *host, unsigned port,
-                        const char *unix_socket, rdss__mysql_plan *plan, rdss_error **err);
+ * then settles host, port and the connect's trust (the caller's CA file,
+ * else the config's: rdss__connect_trust). Sends nothing. */
+rdss_code rdss__mysql_plan_make(MYSQL *mysql, rdss__connect *c, const rdss_config *cfg, const char *host,
+                                unsigned port, const char *unix_socket, rdss__mysql_plan *plan,
+                                rdss_error **err);
 
-/* Sets the enforcing options on the handle: driver_trust's CA file (the
- * plan's trust, or a narrowed subset of it: see narrow.h), TLS
+/* Sets the enforcing options on the handle: the CA file (the connect's
+ * trust, or one root of it: rdss__connect_ca_file), TLS
  * required and verified, TLS 1.2 or newer, TCP, the sanitized option file,
  * non-blocking mode, no automatic reconnect (it would reuse a CA file path
  * that is released after the connect). Without a verify-name libmariadb checks the host name
@@ -40,8 +41,8 @@ rdss_code rdss__mysql_plan_make(MYSQL *mysql, const rdss_config *cfg, const char
  * `fingerprint` (SHA-1 hex of that verified leaf) makes libmariadb accept
  * only that certificate, still chained to the trust, on the connection
  * that carries the credentials. */
-rdss_code rdss__mysql_plan_apply(rdss__mysql_plan *plan, MYSQL *mysql, const rdss__trust *driver_trust,
-                              const char *fingerprint, rdss_error **err);
+rdss_code rdss__mysql_plan_apply(rdss__mysql_plan *plan, MYSQL *mysql, const char *ca_file,
+                                 const char *fingerprint, rdss_error **err);
 
 /* Puts back the handle options rdss__mysql_plan_apply replaced (CA file,
  * option file and group), once the driver is done with them: a handle

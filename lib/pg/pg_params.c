@@ -410,8 +410,7 @@ static int append_item(char **list, const char *item)
  * libpq ignores sslmode. Every entry is resolved now, within the deadline,
  * and pinned with hostaddr, one entry per address, so libpq neither
  * resolves again nor falls back to a socket. */
-static rdss_code plan_targets(rdss__pg_plan *plan, const rdss_config *cfg, rdss__deadline deadline,
-                              rdss_error **err)
+static rdss_code plan_targets(rdss__pg_plan *plan, const rdss__connect *c, rdss_error **err)
 {
     rdss__pg_params *p = &plan->params;
     const char *host_list = get(p, "host");
@@ -430,7 +429,7 @@ static rdss_code plan_targets(rdss__pg_plan *plan, const rdss_config *cfg, rdss_
     size_t entries = hosts_n > addrs_n ? hosts_n : addrs_n;
     rdss_code code = RDSS_OK;
     char *new_hosts = NULL, *new_addrs = NULL, *new_ports = NULL;
-    const char *verify_name = rdss_config_verify_name(cfg);
+    const char *verify_name = c->verify_name;
 
     if (entries == 0)
         code = rdss__fail(err, RDSS_ERR_INVALID_ARGUMENT,
@@ -461,7 +460,7 @@ static rdss_code plan_targets(rdss__pg_plan *plan, const rdss_config *cfg, rdss_
         }
         const char *where = addr[0] ? addr : host;
         struct addrinfo *resolved = NULL;
-        code = rdss__resolve(where, (int)port, deadline, &resolved, err);
+        code = rdss__resolve(where, (int)port, c->deadline, &resolved, err);
         for (struct addrinfo *a = resolved; a != NULL && code == RDSS_OK; a = a->ai_next) {
             char numeric[64], port_buf[16];
             rdss__address_text(a->ai_addr, numeric, sizeof(numeric));
@@ -490,8 +489,8 @@ rdss_code rdss__pg_check_policy(rdss__pg_params *params, rdss_error **err)
     return check_tls_options(params, err);
 }
 
-rdss_code rdss__pg_plan_make(rdss__pg_params *params, const rdss_config *cfg, rdss__deadline deadline,
-                        rdss__pg_plan *out, rdss_error **err)
+rdss_code rdss__pg_plan_make(rdss__pg_params *params, rdss__connect *c, const rdss_config *cfg,
+                             rdss__pg_plan *out, rdss_error **err)
 {
     memset(out, 0, sizeof(*out));
     out->params = *params;
@@ -502,12 +501,10 @@ rdss_code rdss__pg_plan_make(rdss__pg_params *params, const rdss_config *cfg, rd
     if (code != RDSS_OK)
         return code;
     /* The caller's sslrootcert is an on-disk bundle, validated like any. */
-    const char *rootcert = get(p, "sslrootcert");
-    code = rootcert ? rdss__trust_from_file(rootcert, &out->trust, err)
-                    : rdss__config_trust(cfg, &out->trust, err);
+    code = rdss__connect_trust(c, cfg, get(p, "sslrootcert"), err);
     if (code != RDSS_OK)
         return code;
-    code = plan_targets(out, cfg, deadline, err);
+    code = plan_targets(out, c, err);
     if (code == RDSS_OK)
         code = check_files_libpq_reads(p, err);
     if (code != RDSS_OK)
@@ -521,8 +518,9 @@ rdss_code rdss__pg_plan_make(rdss__pg_params *params, const rdss_config *cfg, rd
      * which libpq consults only for options left unset. */
     const char *min_version = get(p, "ssl_min_protocol_version");
     /* (libpq itself turns the old requiressl into sslmode.) */
-    if (!set(p, "sslmode", "verify-full") ||
-        !set(p, "sslrootcert", rdss__trust_ca_file(out->trust)) || !set(p, "gssencmode", "disable") ||
+    /* sslrootcert: rdss__pg_plan_use_ca_file, before each driver connect */
+    if (!set(p, "sslmode", "verify-full") || !set(p, "sslrootcert", NULL) ||
+        !set(p, "gssencmode", "disable") ||
         !set(p, "ssl_min_protocol_version", min_version ? min_version : "TLSv1.2") ||
         !set(p, "sslsni", "1") || !set(p, "sslcompression", "0") ||
         /* An empty file of ours beats a service file's CRL settings and
@@ -530,6 +528,11 @@ rdss_code rdss__pg_plan_make(rdss__pg_params *params, const rdss_config *cfg, rd
         !set(p, "sslcrl", no_crl) || !set(p, "sslcrldir", no_crl))
         return out_of_memory(err);
     return rdss__succeed(err);
+}
+
+int rdss__pg_plan_use_ca_file(rdss__pg_plan *plan, const char *path)
+{
+    return path != NULL && set(&plan->params, "sslrootcert", path);
 }
 
 void rdss__pg_plan_free(rdss__pg_plan *plan)
@@ -541,6 +544,5 @@ void rdss__pg_plan_free(rdss__pg_plan *plan)
         free(plan->targets[i].verify_name);
     }
     free(plan->targets);
-    rdss__trust_unref(plan->trust);
     memset(plan, 0, sizeof(*plan));
 }

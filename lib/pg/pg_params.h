@@ -5,10 +5,8 @@
 
 #include <stddef.h>
 
-#include "trust/config.h"
-#include "core/deadline.h"
+#include "connect/connect.h"
 #include "rdssecure/rdssecure.h"
-#include "trust/trust.h"
 
 /* keyword/value pairs, NULL-terminated for PQconnectStartParams */
 typedef struct rdss__pg_params {
@@ -30,7 +28,6 @@ typedef struct rdss__pg_plan {
     rdss__pg_params params;   /* what goes to libpq */
     rdss__pg_target *targets; /* in libpq's order */
     size_t target_count;
-    rdss__trust *trust;       /* a reference */
 } rdss__pg_plan;
 
 /* From a conninfo string or URI. */
@@ -40,12 +37,17 @@ rdss_code rdss__pg_params_from_arrays(const char *const *keywords, const char *c
                                       int expand_dbname, rdss__pg_params *out, rdss_error **err);
 
 /* Applies the policy to `params` (taken over by the plan, also on failure):
- * refuses what would weaken TLS (insecure_option), forces verify-full with
- * the configured trust, resolves every host within the deadline and pins
- * it with hostaddr, so that neither the environment nor a service file can
- * change where we connect or how we verify. */
-rdss_code rdss__pg_plan_make(rdss__pg_params *params, const rdss_config *cfg, rdss__deadline deadline,
-                        rdss__pg_plan *out, rdss_error **err);
+ * refuses what would weaken TLS (insecure_option), settles the connect's
+ * trust (the caller's sslrootcert, else the config's: rdss__connect_trust),
+ * forces verify-full, resolves every host within the connect's deadline
+ * and pins it with hostaddr, so that neither the environment nor a service
+ * file can change where we connect or how we verify. */
+rdss_code rdss__pg_plan_make(rdss__pg_params *params, rdss__connect *c, const rdss_config *cfg,
+                             rdss__pg_plan *out, rdss_error **err);
+
+/* The CA file libpq gets (sslrootcert): set before each driver connect,
+ * the one place it is written. 0 when out of memory. */
+int rdss__pg_plan_use_ca_file(rdss__pg_plan *plan, const char *path);
 
 /* The TLS policy alone (what rdss__pg_plan refuses or raises before it
  * resolves anything): for the fuzzer, which must not reach the network. */

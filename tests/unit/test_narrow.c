@@ -28,9 +28,9 @@ static void learn_lookup_forget(void **state)
     assert_int_equal(rdss__trust_from_pem(pem, strlen(pem), "other", &other, NULL), RDSS_OK);
     X509 *anchor = sk_X509_value(rdss__trust_certs(embedded), 5);
     char key[128];
-    rdss__narrow_key("pg", "10.0.0.1", 5432, "db.example.com", key, sizeof(key));
+    rdss__narrow_key("10.0.0.1", 5432, "db.example.com", key, sizeof(key));
     assert_null(rdss__narrow_lookup(embedded, key));
-    rdss__narrow_learn(embedded, key, anchor);
+    rdss__trust_unref(rdss__narrow_learn(embedded, key, anchor));
     rdss__trust *narrow = rdss__narrow_lookup(embedded, key);
     assert_non_null(narrow);
     assert_int_equal(sk_X509_num(rdss__trust_certs(narrow)), 1);
@@ -55,18 +55,18 @@ static void bounded_least_recently_used_goes(void **state)
     X509 *anchor = sk_X509_value(rdss__trust_certs(embedded), 0);
     char key[128];
     for (int i = 0; i < 70; i++) {
-        rdss__narrow_key("mysql", "10.0.0.2", 3306 + i, "db", key, sizeof(key));
-        rdss__narrow_learn(embedded, key, anchor);
+        rdss__narrow_key("10.0.0.2", 3306 + i, "db", key, sizeof(key));
+        rdss__trust_unref(rdss__narrow_learn(embedded, key, anchor));
     }
     int remembered = 0;
     for (int i = 0; i < 70; i++) {
-        rdss__narrow_key("mysql", "10.0.0.2", 3306 + i, "db", key, sizeof(key));
+        rdss__narrow_key("10.0.0.2", 3306 + i, "db", key, sizeof(key));
         rdss__trust *narrow = rdss__narrow_lookup(embedded, key);
         remembered += narrow != NULL;
         rdss__trust_unref(narrow);
     }
     assert_int_equal(remembered, 64);
-    rdss__narrow_key("mysql", "10.0.0.2", 3306, "db", key, sizeof(key));
+    rdss__narrow_key("10.0.0.2", 3306, "db", key, sizeof(key));
     rdss__trust *oldest = rdss__narrow_lookup(embedded, key);
     assert_null(oldest); /* learned first, never used since: evicted */
     rdss__trust_unref(embedded);
@@ -88,9 +88,9 @@ static void one_entry_per_trust_content(void **state)
     assert_int_equal(rdss__trust_from_pem(pem, (size_t)len, "six", &other, NULL), RDSS_OK);
     assert_int_equal(rdss__trust_from_pem(pem, (size_t)len, "six again", &other_again, NULL), RDSS_OK);
     char key[128];
-    rdss__narrow_key("pg", "10.0.0.9", 5432, "db", key, sizeof(key));
-    rdss__narrow_learn(embedded, key, sk_X509_value(certs, 3));
-    rdss__narrow_learn(other, key, sk_X509_value(certs, 3));
+    rdss__narrow_key("10.0.0.9", 5432, "db", key, sizeof(key));
+    rdss__trust_unref(rdss__narrow_learn(embedded, key, sk_X509_value(certs, 3)));
+    rdss__trust_unref(rdss__narrow_learn(other, key, sk_X509_value(certs, 3)));
     rdss__trust *a = rdss__narrow_lookup(embedded, key), *b = rdss__narrow_lookup(other_again, key);
     assert_non_null(a); /* not evicted by the other trust's entry */
     assert_non_null(b); /* found under the same certificates */
@@ -114,9 +114,9 @@ static void *hammer(void *arg)
 {
     rdss__trust *embedded = arg;
     char key[128];
-    rdss__narrow_key("pg", "10.0.0.7", 5432, "db", key, sizeof(key));
+    rdss__narrow_key("10.0.0.7", 5432, "db", key, sizeof(key));
     while (hammering) {
-        rdss__narrow_learn(embedded, key, sk_X509_value(rdss__trust_certs(embedded), 2));
+        rdss__trust_unref(rdss__narrow_learn(embedded, key, sk_X509_value(rdss__trust_certs(embedded), 2)));
         rdss__trust_unref(rdss__narrow_lookup(embedded, key));
     }
     return NULL;
@@ -126,9 +126,9 @@ static int use_the_cache(void *arg)
 {
     rdss__trust *embedded = arg;
     char key[128];
-    rdss__narrow_key("pg", "10.0.0.7", 5432, "db", key, sizeof(key));
+    rdss__narrow_key("10.0.0.7", 5432, "db", key, sizeof(key));
     rdss__trust_unref(rdss__narrow_lookup(embedded, key));
-    rdss__narrow_learn(embedded, key, sk_X509_value(rdss__trust_certs(embedded), 4));
+    rdss__trust_unref(rdss__narrow_learn(embedded, key, sk_X509_value(rdss__trust_certs(embedded), 4)));
     return 0;
 }
 

@@ -12,7 +12,6 @@
 #include <cmocka.h>
 
 #include "certgen.h"
-#include "trust/config.h"
 #include "pg/pg_params.h"
 
 static const char *value_of(const rdss__pg_plan *plan, const char *keyword)
@@ -23,14 +22,17 @@ static const char *value_of(const rdss__pg_plan *plan, const char *keyword)
     return NULL;
 }
 
-static void plan_for(const char *conninfo, rdss_config *cfg, rdss__pg_plan *plan)
+/* The plan, and the CA file libpq would be given for it. */
+static void plan_for(const char *conninfo, rdss_config *cfg, rdss__connect *c, rdss__pg_plan *plan)
 {
     rdss__pg_params params;
     rdss_error *err = NULL;
     assert_int_equal(rdss__pg_params_from_conninfo(conninfo, &params, &err), RDSS_OK);
-    rdss_code code = rdss__pg_plan_make(&params, cfg, rdss__deadline_in(5000), plan, &err);
+    assert_int_equal(rdss__connect_begin(c, RDSS_ENGINE_PG, cfg, &err), RDSS_OK);
+    rdss_code code = rdss__pg_plan_make(&params, c, cfg, plan, &err);
     if (code != RDSS_OK)
         fail_msg("%s: %s", conninfo, rdss_error_message(err));
+    assert_true(rdss__pg_plan_use_ca_file(plan, rdss__connect_ca_file(c)));
     rdss_error_free(err);
 }
 
@@ -46,13 +48,14 @@ static void forced_whatever_the_environment_says(void **state)
         setenv(weak[i][0], weak[i][1], 1);
     rdss_config *cfg = rdss_config_new();
     rdss__pg_plan plan;
-    plan_for("host=127.0.0.1 port=5432 user=u dbname=d sslmode=require", cfg, &plan);
+    rdss__connect c;
+    plan_for("host=127.0.0.1 port=5432 user=u dbname=d sslmode=require", cfg, &c, &plan);
     assert_string_equal(value_of(&plan, "sslmode"), "verify-full");
     assert_string_equal(value_of(&plan, "sslsni"), "1");
     assert_string_equal(value_of(&plan, "gssencmode"), "disable");
     assert_string_equal(value_of(&plan, "ssl_min_protocol_version"), "TLSv1.2");
     assert_string_equal(value_of(&plan, "sslcompression"), "0");
-    assert_string_equal(value_of(&plan, "sslrootcert"), rdss__trust_ca_file(plan.trust));
+    assert_string_equal(value_of(&plan, "sslrootcert"), rdss__trust_ca_file(c.trust));
     /* the CRL settings: one empty file of ours, for both */
     const char *crl = value_of(&plan, "sslcrl");
     assert_non_null(crl);
@@ -65,10 +68,12 @@ static void forced_whatever_the_environment_says(void **state)
     /* the address is pinned, so a service file's host cannot move it */
     assert_string_equal(value_of(&plan, "hostaddr"), "127.0.0.1");
     rdss__pg_plan_free(&plan);
+    rdss__connect_release(&c);
     /* a caller's own stronger choice stays */
-    plan_for("host=127.0.0.1 ssl_min_protocol_version=TLSv1.3", cfg, &plan);
+    plan_for("host=127.0.0.1 ssl_min_protocol_version=TLSv1.3", cfg, &c, &plan);
     assert_string_equal(value_of(&plan, "ssl_min_protocol_version"), "TLSv1.3");
     rdss__pg_plan_free(&plan);
+    rdss__connect_release(&c);
     rdss_config_free(cfg);
     for (size_t i = 0; i < sizeof(weak) / sizeof(weak[0]); i++)
         unsetenv(weak[i][0]);

@@ -1,0 +1,179 @@
+#include "connect/connect.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "anchors/narrow.h"
+#include "core/counters.h"
+#include "core/error.h"
+#include "trust/config.h"
+
+rdss_code rdss__connect_begin(rdss__connect *c, rdss_engine engine, const rdss_config *cfg,
+                              rdss_error **err)
+{
+    memset(c, 0, sizeof(*c));
+    c->engine = engine;
+    c->timeout_ms = rdss_config_timeout_ms(cfg);
+    c->deadline = rdss__deadline_in(c->timeout_ms);
+    c->expiry = rdss__expiry_watch_of(cfg);
+    const char *name = rdss_config_verify_name(cfg);
+    if (name != NULL && (c->verify_name = strdup(name)) == NULL)
+        return rdss__fail(err, RDSS_ERR_INTERNAL, "out of memory");
+    return RDSS_OK;
+}
+
+rdss_code rdss__connect_trust(rdss__connect *c, const rdss_config *cfg, const char *callers_ca_file,
+                              rdss_error **err)
+{
+    rdss__trust_unref(c->trust);
+    c->trust = NULL;
+    return callers_ca_file != NULL ? rdss__trust_from_file(callers_ca_file, &c->trust, err)
+                                   : rdss__config_trust(cfg, &c->trust, err);
+}
+
+static rdss_code probe(const rdss__connect *c, const rdss__endpoint *ep, rdss__probe_facts *facts,
+                       rdss_error **err)
+{
+    return ep->addresses != NULL
+               ? rdss__probe_at(c->engine, ep->addresses, ep->host, ep->port, ep->verify_name, c->trust,
+                                c->deadline, facts, err)
+               : rdss__probe(c->engine, ep->address ? ep->address : ep->host, ep->port,
+                             ep->verify_name, c->trust, c->deadline, facts, err);
+}
+
+/* The anchor the probe found now fits `c->key`: the driver gets it alone. */
+static void remember_anchor(rdss__connect *c, X509 *anchor)
+{
+    rdss__trust_unref(c->narrow);
+    c->narrow = anchor != NULL ? rdss__narrow_learn(c->trust, c->key, anchor) : NULL;
+}
+
+rdss_code rdss__connect_choose_anchor(rdss__connect *c, const rdss__endpoint *endpoint, X509 **leaf,
+                                      rdss_error **err)
+{
+    rdss__narrow_key(endpoint->host, endpoint->port, endpoint->verify_name, c->key, sizeof(c->key));
+    if (leaf == NULL) {
+        if (!rdss__narrow_worth_it(c->trust))
+            return RDSS_OK;
+        c->narrow = rdss__narrow_lookup(c->trust, c->key);
+        if (c->narrow != NULL)
+            return RDSS_OK;
+    } else {
+        *leaf = NULL;
+    }
+    rdss__probe_facts facts = {0};
+    rdss_code code = probe(c, endpoint, &facts, err);
+    if (code == RDSS_OK) {
+        remember_anchor(c, facts.anchor);
+        if (leaf != NULL && (*leaf = sk_X509_value(facts.chain, 0)) != NULL)
+            X509_up_ref(*leaf);
+    }
+    rdss__probe_facts_free(&facts);
+    return code;
+}
+
+const char *rdss__connect_ca_file(const rdss__connect *c)
+{
+    return rdss__trust_ca_file(c->narrow != NULL ? c->narrow : c->trust);
+}
+
+void rdss__connect_succeeded(rdss__connect *c, const char *host, int port, const char *verify_name,
+                             const SSL *ssl)
+{
+    rdss__warn_if_expiring(&c->expiry, host, port, ssl);
+    if (c->key[0] != '\0' && c->narrow == NULL && ssl != NULL)
+        rdss__narrow_learn_from(c->trust, c->key, verify_name, SSL_get_peer_cert_chain(ssl));
+}
+
+rdss_error *rdss__connect_timeout(const rdss__connect *c, const char *host, int port, const char *stage)
+{
+    return rdss__error_new(RDSS_ERR_TIMEOUT,
+                           "connect to %s port %d did not complete within %ld ms%s%s%s: check the "
+                           "security group, network ACLs and the endpoint",
+                           host ? host : "?", port, c->timeout_ms, stage ? " (" : "", stage ? stage : "",
+                           stage ? ")" : "");
+}
+
+/* The narrowed connect failed, and the probe verified the server under
+ * another root of the whole trust than the one the driver was given. */
+static int anchor_moved(const rdss__connect *c, const X509 *probed)
+{
+    if (c->narrow == NULL || probed == NULL)
+        return 0;
+    const X509 *given = sk_X509_value(rdss__trust_certs(c->narrow), 0);
+    return given == NULL || X509_cmp(given, probed) != 0;
+}
+
+/* What the probe of every endpoint says; NULL when TLS verifies on all. */
+static rdss_error *probe_all(rdss__connect *c, const rdss__endpoint *endpoints, size_t count,
+                             int may_retry, int *retry)
+{
+    for (size_t i = 0; i < count; i++) {
+        rdss__probe_facts facts = {0};
+        rdss_error *found = NULL;
+        rdss_code code = probe(c, &endpoints[i], &facts, &found);
+        if (code == RDSS_OK && count == 1 && may_retry && !c->retried && anchor_moved(c, facts.anchor)) {
+            remember_anchor(c, facts.anchor);
+            c->retried = 1;
+            *retry = c->narrow != NULL;
+        }
+        rdss__probe_facts_free(&facts);
+        if (code != RDSS_OK) {
+            if (count > 1)
+                rdss__error_prefix_message(found, "%s port %d: ", endpoints[i].host, endpoints[i].port);
+            return found;
+        }
+    }
+    return NULL;
+}
+
+rdss_error *rdss__connect_failed(rdss__connect *c, const rdss__endpoint *endpoints, size_t count,
+                                 rdss__driver_facts *facts)
+{
+    rdss_error *e = NULL;
+    int retry = 0;
+    if (rdss__deadline_passed(c->deadline) || facts->timed_out) {
+        e = rdss__connect_timeout(c, facts->host, facts->port, facts->stage);
+    } else if (facts->server_code != RDSS_OK) {
+        e = rdss__error_new(facts->server_code,
+                            facts->server_code == RDSS_ERR_AUTH
+                                ? "TLS was verified, then the server rejected the credentials (%s)"
+                                : "TLS was verified, then the server refused the connection (%s)",
+                            facts->server_said ? facts->server_said : "?");
+    } else if (facts->known != NULL) {
+        e = facts->known;
+        facts->known = NULL;
+    } else {
+        e = probe_all(c, endpoints, count, facts->may_retry, &retry);
+        if (e == NULL && !retry) {
+            e = facts->if_tls_verifies;
+            facts->if_tls_verifies = NULL;
+        }
+        if (e == NULL && !retry)
+            e = rdss__error_new(RDSS_ERR_SERVER, "TLS to the server verifies, but the connection "
+                                                 "failed after it (see the driver's message)");
+    }
+    rdss_error_free(facts->known);
+    rdss_error_free(facts->if_tls_verifies);
+    facts->known = facts->if_tls_verifies = NULL;
+    if (e != NULL)
+        rdss__error_set_driver_message(e, facts->driver_message);
+    return e;
+}
+
+void rdss__connect_end(rdss__connect *c, const rdss_error *e)
+{
+    if (c->ended)
+        return;
+    c->ended = 1;
+    rdss__count_result(rdss_error_code(e));
+}
+
+void rdss__connect_release(rdss__connect *c)
+{
+    rdss__trust_unref(c->trust);
+    rdss__trust_unref(c->narrow);
+    free(c->verify_name);
+    c->trust = c->narrow = NULL;
+    c->verify_name = NULL;
+}
