@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/process.h"
 #include "tls/verify.h"
 
 #define CACHE_SIZE 64
@@ -24,34 +25,8 @@ typedef struct entry {
 } entry;
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
 static entry cache[CACHE_SIZE];
 static uint64_t tick;
-static int cleanup_registered;
-
-/* fork() while another thread holds the lock would leave it held forever in
- * the child: hold it across fork, so the cache is consistent on both sides.
- * The child keeps the entries (its memfds are inherited, same numbers). */
-static void before_fork(void)
-{
-    pthread_mutex_lock(&lock);
-}
-
-static void after_fork(void)
-{
-    pthread_mutex_unlock(&lock);
-}
-
-static void register_fork_handlers(void)
-{
-    pthread_atfork(before_fork, after_fork, after_fork);
-}
-
-static void lock_cache(void)
-{
-    pthread_once(&fork_once, register_fork_handlers);
-    pthread_mutex_lock(&lock);
-}
 
 static void clear(entry *e)
 {
@@ -62,10 +37,33 @@ static void clear(entry *e)
 
 static void release_all(void)
 {
-    lock_cache();
+    pthread_mutex_lock(&lock);
     for (int i = 0; i < CACHE_SIZE; i++)
         clear(&cache[i]);
     pthread_mutex_unlock(&lock);
+}
+
+/* fork() while another thread holds the lock would leave it held forever in
+ * the child: it is held across fork, so the cache is consistent on both
+ * sides. The child keeps the entries: their memfds are inherited under the
+ * same numbers, sealed, and read only. */
+static void lock_only(void)
+{
+    pthread_mutex_lock(&lock);
+}
+
+static void unlock_only(void)
+{
+    pthread_mutex_unlock(&lock);
+}
+
+static const rdss__process_state process_cache = {"anchor cache", release_all, lock_only, unlock_only,
+                                                  unlock_only};
+
+static void lock_cache(void)
+{
+    rdss__process_register(&process_cache);
+    pthread_mutex_lock(&lock);
 }
 
 void rdss__narrow_key(const char *host, int port, const char *verify_name, char *out, size_t size)
@@ -127,8 +125,6 @@ rdss__trust *rdss__narrow_learn(const rdss__trust *full, const char *key, X509 *
         result = rdss__trust_ref(narrow);
         narrow = NULL;
         copy = NULL;
-        if (!cleanup_registered)
-            cleanup_registered = atexit(release_all) == 0;
     }
     pthread_mutex_unlock(&lock);
     rdss__trust_unref(narrow);

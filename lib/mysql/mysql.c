@@ -135,7 +135,10 @@ static void unwatch(rdss_mysql_attempt *a)
 
 static pthread_once_t callback_once = PTHREAD_ONCE_INIT;
 
-/* Process-wide and never removed: outside our connects it does nothing. */
+/* Process-wide and never removed, not even by rdss_global_cleanup():
+ * libmariadb 3.3 cannot take a callback off its list reliably (its
+ * unregister loses the list head when it removes the first entry).
+ * Outside our connects it does nothing. */
 static void register_io_callback(void)
 {
     ma_pvio_register_callback(1, after_driver_io);

@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/process.h"
+
 struct rdss__watch {
     int fd; /* our duplicate */
     rdss__deadline deadline;
@@ -19,12 +21,12 @@ struct rdss__watch {
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t changed;
+static pthread_once_t changed_once = PTHREAD_ONCE_INIT;
 static rdss__watch *watches; /* under lock */
 static int running;         /* the thread exists in this process; under lock */
-static pthread_once_t setup_once = PTHREAD_ONCE_INIT;
+static int stopping;        /* the thread is asked to end; under lock */
+static pthread_t thread;
 
-/* In a child after fork() only the forking thread exists: no watchdog
- * thread, and the parent's watches belong to threads the child lacks. */
 static void init_changed(void)
 {
     pthread_condattr_t attr;
@@ -34,25 +36,55 @@ static void init_changed(void)
     pthread_condattr_destroy(&attr);
 }
 
-static void after_fork_in_child(void)
+/* Ends the thread (rdss_global_cleanup and exit), when no watch is armed:
+ * a watch belongs to a connect in progress, which cleanup must not meet. */
+static void stop_thread(void)
 {
-    pthread_mutex_init(&lock, NULL);
-    init_changed(); /* the parent's thread waited on it: a waiter the child lacks */
-    running = 0;
-    watches = NULL; /* their owners are not in this process: left, not freed */
+    pthread_mutex_lock(&lock);
+    int joining = running && watches == NULL;
+    if (joining) {
+        stopping = 1;
+        pthread_cond_signal(&changed);
+    }
+    pthread_mutex_unlock(&lock);
+    if (!joining)
+        return;
+    pthread_join(thread, NULL);
+    pthread_mutex_lock(&lock);
+    running = stopping = 0;
+    pthread_mutex_unlock(&lock);
 }
 
-static void setup(void)
+static void lock_watches(void)
 {
-    init_changed();
-    pthread_atfork(NULL, NULL, after_fork_in_child);
+    pthread_mutex_lock(&lock);
 }
+
+static void unlock_watches(void)
+{
+    pthread_mutex_unlock(&lock);
+}
+
+/* In a child after fork() only the forking thread exists: no watchdog
+ * thread (the next watch starts one), and the parent's watches belong to
+ * connects in threads the child lacks: left, not freed. */
+static void after_fork_in_child(void)
+{
+    init_changed(); /* the parent's thread waited on it: a waiter the child lacks */
+    running = 0; /* the thread is the parent's: the child's next watch starts its own */
+    stopping = 0;
+    watches = NULL;
+    pthread_mutex_unlock(&lock);
+}
+
+static const rdss__process_state process_watchdog = {"watchdog thread", stop_thread, lock_watches,
+                                                     unlock_watches, after_fork_in_child};
 
 static void *watch_loop(void *unused)
 {
     (void)unused;
     pthread_mutex_lock(&lock);
-    for (;;) {
+    while (!stopping) {
         int64_t earliest = INT64_MAX;
         for (rdss__watch *w = watches; w != NULL; w = w->next) {
             if (atomic_load(&w->fired))
@@ -71,6 +103,7 @@ static void *watch_loop(void *unused)
             pthread_cond_timedwait(&changed, &lock, &until);
         }
     }
+    pthread_mutex_unlock(&lock);
     return NULL;
 }
 
@@ -81,13 +114,11 @@ static int ensure_thread(void)
         return 1;
     pthread_attr_t attr;
     pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     pthread_attr_setstacksize(&attr, (size_t)64 * 1024);
     /* a program's signal handlers never run on our thread */
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
-    pthread_t thread;
     running = pthread_create(&thread, &attr, watch_loop, NULL) == 0;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     pthread_attr_destroy(&attr);
@@ -96,7 +127,8 @@ static int ensure_thread(void)
 
 rdss__watch *rdss__watchdog_arm(int fd, rdss__deadline deadline)
 {
-    pthread_once(&setup_once, setup);
+    pthread_once(&changed_once, init_changed);
+    rdss__process_register(&process_watchdog);
     rdss__watch *w = calloc(1, sizeof(*w));
     if (w == NULL)
         return NULL;

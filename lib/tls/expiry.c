@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/process.h"
 #include "trust/certinfo.h"
 #include "trust/config.h"
 
@@ -21,16 +22,34 @@ static warned *warned_list;
 
 static void forget_all(void)
 {
+    pthread_mutex_lock(&lock);
     while (warned_list != NULL) {
         warned *next = warned_list->next;
         free(warned_list);
         warned_list = next;
     }
+    pthread_mutex_unlock(&lock);
 }
+
+static void lock_list(void)
+{
+    pthread_mutex_lock(&lock);
+}
+
+static void unlock_list(void)
+{
+    pthread_mutex_unlock(&lock);
+}
+
+/* A child keeps what its parent warned about: it warns once per process
+ * tree, not once per worker. */
+static const rdss__process_state process_expiry = {"expiry warnings", forget_all, lock_list,
+                                                   unlock_list, unlock_list};
 
 /* 1 the first time `endpoint` is seen in this process. */
 static int first_time(const char *endpoint)
 {
+    rdss__process_register(&process_expiry);
     pthread_mutex_lock(&lock);
     int first = 1;
     for (warned *w = warned_list; w != NULL && first; w = w->next)
@@ -39,8 +58,6 @@ static int first_time(const char *endpoint)
         warned *w = malloc(sizeof(*w) + strlen(endpoint) + 1);
         if (w != NULL) {
             memcpy(w->endpoint, endpoint, strlen(endpoint) + 1);
-            if (warned_list == NULL)
-                atexit(forget_all);
             w->next = warned_list;
             warned_list = w;
         }

@@ -17,6 +17,7 @@
 
 #include "tls/classify.h"
 #include "core/error.h"
+#include "core/process.h"
 #include "net/resolve.h"
 #include "tls/verify.h"
 
@@ -238,8 +239,8 @@ static int is_refusal(unsigned long error)
 /* OpenSSL's socket BIO writes with write(): a peer that has gone away
  * raises SIGPIPE, which kills an application that did not ignore it. Ours
  * sends with MSG_NOSIGNAL instead. */
-static BIO_METHOD *nosigpipe_method;
-static pthread_once_t nosigpipe_once = PTHREAD_ONCE_INIT;
+static BIO_METHOD *nosigpipe_method; /* under nosigpipe_lock */
+static pthread_mutex_t nosigpipe_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int socket_of(BIO *bio)
 {
@@ -270,6 +271,28 @@ static long nosigpipe_ctrl(BIO *bio, int cmd, long num, void *ptr)
     return cmd == BIO_CTRL_FLUSH ? 1 : 0;
 }
 
+static void release_nosigpipe_method(void)
+{
+    pthread_mutex_lock(&nosigpipe_lock);
+    BIO_meth_free(nosigpipe_method);
+    nosigpipe_method = NULL;
+    pthread_mutex_unlock(&nosigpipe_lock);
+}
+
+static void lock_method(void)
+{
+    pthread_mutex_lock(&nosigpipe_lock);
+}
+
+static void unlock_method(void)
+{
+    pthread_mutex_unlock(&nosigpipe_lock);
+}
+
+static const rdss__process_state process_bio_method = {"probe BIO method", release_nosigpipe_method,
+                                                       lock_method, unlock_method, unlock_method};
+
+/* Under nosigpipe_lock. */
 static void make_nosigpipe_method(void)
 {
     BIO_METHOD *method = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "rdssecure socket");
@@ -283,8 +306,12 @@ static void make_nosigpipe_method(void)
 /* A BIO over fd that never raises SIGPIPE; the caller keeps the fd. */
 static BIO *nosigpipe_bio(int fd)
 {
-    pthread_once(&nosigpipe_once, make_nosigpipe_method);
+    rdss__process_register(&process_bio_method);
+    pthread_mutex_lock(&nosigpipe_lock);
+    if (nosigpipe_method == NULL)
+        make_nosigpipe_method();
     BIO *bio = nosigpipe_method ? BIO_new(nosigpipe_method) : NULL;
+    pthread_mutex_unlock(&nosigpipe_lock);
     if (bio != NULL) {
         BIO_set_data(bio, (void *)(intptr_t)fd);
         BIO_set_init(bio, 1);

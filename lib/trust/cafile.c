@@ -14,6 +14,7 @@
 #include <openssl/pem.h>
 
 #include "core/error.h"
+#include "core/process.h"
 
 static int write_all(int fd, const char *data, size_t len)
 {
@@ -159,23 +160,37 @@ void rdss__ca_file_destroy(rdss__ca_file *file)
 }
 
 static rdss__ca_file empty_file = {-1, NULL, NULL};
-static pthread_once_t empty_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t empty_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void release_empty_file(void)
 {
+    pthread_mutex_lock(&empty_lock);
     rdss__ca_file_destroy(&empty_file);
+    pthread_mutex_unlock(&empty_lock);
 }
 
-static void make_empty_file(void)
+static void lock_empty(void)
 {
-    if (create("rdssecure-empty", "", 0, &empty_file, 1, NULL) == RDSS_OK)
-        atexit(release_empty_file);
+    pthread_mutex_lock(&empty_lock);
 }
 
+static void unlock_empty(void)
+{
+    pthread_mutex_unlock(&empty_lock);
+}
+
+static const rdss__process_state process_empty_file = {"empty file", release_empty_file, lock_empty,
+                                                       unlock_empty, unlock_empty};
+
+/* The path stays valid until rdss_global_cleanup() or exit. */
 rdss_code rdss__empty_file_path(const char **path, rdss_error **err)
 {
-    pthread_once(&empty_once, make_empty_file);
+    rdss__process_register(&process_empty_file);
+    pthread_mutex_lock(&empty_lock);
+    if (empty_file.path == NULL)
+        create("rdssecure-empty", "", 0, &empty_file, 1, NULL);
     *path = empty_file.path;
+    pthread_mutex_unlock(&empty_lock);
     return *path != NULL ? RDSS_OK
                          : rdss__fail(err, RDSS_ERR_INTERNAL, "cannot create an empty file for the driver");
 }

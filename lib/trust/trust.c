@@ -15,6 +15,7 @@
 #include "trust/certinfo.h"
 #include "trust/embedded.h"
 #include "core/error.h"
+#include "core/process.h"
 #include "trust/pem.h"
 
 struct rdss__trust {
@@ -221,29 +222,55 @@ STACK_OF(X509) *rdss__trust_certs(const rdss__trust *trust)
     return trust->certs;
 }
 
-/* ---- process-wide trusts, built once ---------------------------------- */
+/* ---- process-wide trusts, built on first use ------------------------- */
 
+/* Built under its lock on first use and kept, failures included (every
+ * caller gets the same answer), until rdss_global_cleanup() or exit. */
 typedef struct lazy_trust {
-    pthread_once_t once;
+    pthread_mutex_t lock;
+    int built;
     rdss__trust *trust;
     rdss_code code;  /* the build's result, remembered for every caller */
     char *message;   /* its message when it failed */
 } lazy_trust;
 
-static lazy_trust embedded_trust = {PTHREAD_ONCE_INIT, NULL, RDSS_OK, NULL};
-static lazy_trust default_trust = {PTHREAD_ONCE_INIT, NULL, RDSS_OK, NULL};
+static lazy_trust embedded_trust = {PTHREAD_MUTEX_INITIALIZER, 0, NULL, RDSS_OK, NULL};
+static lazy_trust default_trust = {PTHREAD_MUTEX_INITIALIZER, 0, NULL, RDSS_OK, NULL};
 
-static void release_process_trusts(void);
-static pthread_once_t release_registered = PTHREAD_ONCE_INIT;
-
-/* Release the process-wide trusts at exit, so the fallback CA file (when
- * memfd was unavailable) does not outlive the process and leak checkers see
- * nothing left. Registered with atexit() after OpenSSL has initialised, so it
- * runs before OpenSSL's own clean-up. */
-static void register_release(void)
+static void release_process_trusts(void)
 {
-    atexit(release_process_trusts);
+    lazy_trust *all[2] = {&default_trust, &embedded_trust};
+    for (int i = 0; i < 2; i++) {
+        pthread_mutex_lock(&all[i]->lock);
+        rdss__trust_unref(all[i]->trust);
+        free(all[i]->message);
+        all[i]->trust = NULL;
+        all[i]->message = NULL;
+        all[i]->code = RDSS_OK;
+        all[i]->built = 0;
+        pthread_mutex_unlock(&all[i]->lock);
+    }
 }
+
+/* Held across fork(), in the order build_default takes them: a child never
+ * inherits a lock a thread it lacks was holding. */
+static void lock_both(void)
+{
+    pthread_mutex_lock(&default_trust.lock);
+    pthread_mutex_lock(&embedded_trust.lock);
+}
+
+static void unlock_both(void)
+{
+    pthread_mutex_unlock(&embedded_trust.lock);
+    pthread_mutex_unlock(&default_trust.lock);
+}
+
+/* Released before OpenSSL's own clean-up (core/process.c), so the
+ * fallback CA file (when memfd is unavailable) does not outlive the
+ * process and leak checkers see nothing left. */
+static const rdss__process_state process_trusts = {"trusts", release_process_trusts, lock_both,
+                                                   unlock_both, unlock_both};
 
 static void remember(lazy_trust *lazy, rdss_code code, rdss__trust *trust, rdss_error *e)
 {
@@ -252,29 +279,37 @@ static void remember(lazy_trust *lazy, rdss_code code, rdss__trust *trust, rdss_
     if (e != NULL)
         lazy->message = strdup(rdss_error_message(e));
     rdss_error_free(e);
-    pthread_once(&release_registered, register_release);
+    lazy->built = 1;
 }
 
-static rdss_code hand_out(lazy_trust *lazy, rdss__trust **out, rdss_error **err)
+static rdss_code hand_out(lazy_trust *lazy, void (*build)(lazy_trust *), rdss__trust **out,
+                          rdss_error **err)
 {
     *out = NULL;
-    if (lazy->code != RDSS_OK)
-        return rdss__fail(err, lazy->code, "%s",
-                          lazy->message ? lazy->message : rdss_strerror(lazy->code));
-    *out = rdss__trust_ref(lazy->trust);
-    return rdss__succeed(err);
+    rdss__process_register(&process_trusts);
+    pthread_mutex_lock(&lazy->lock);
+    if (!lazy->built)
+        build(lazy);
+    rdss_code code = lazy->code;
+    if (code != RDSS_OK)
+        rdss__fail(err, code, "%s", lazy->message ? lazy->message : rdss_strerror(code));
+    else
+        *out = rdss__trust_ref(lazy->trust);
+    pthread_mutex_unlock(&lazy->lock);
+    return code == RDSS_OK ? rdss__succeed(err) : code;
 }
 
-static void build_embedded(void)
+static void build_embedded(lazy_trust *lazy)
 {
     rdss__trust *trust = NULL;
     rdss_error *e = NULL;
     rdss_code code = rdss__trust_from_pem(rdss__embedded_rds_roots_pem,
                                           rdss__embedded_rds_roots_pem_len, "embedded", &trust, &e);
-    remember(&embedded_trust, code, trust, e);
+    remember(lazy, code, trust, e);
 }
 
-static void build_default(void)
+/* Under default_trust's lock; takes embedded_trust's (never the reverse). */
+static void build_default(lazy_trust *lazy)
 {
     rdss__trust *trust = NULL;
     rdss_error *e = NULL;
@@ -288,30 +323,17 @@ static void build_default(void)
     } else {
         code = rdss__trust_embedded(&trust, &e);
     }
-    remember(&default_trust, code, trust, e);
+    remember(lazy, code, trust, e);
 }
 
 rdss_code rdss__trust_embedded(rdss__trust **out, rdss_error **err)
 {
-    pthread_once(&embedded_trust.once, build_embedded);
-    return hand_out(&embedded_trust, out, err);
+    return hand_out(&embedded_trust, build_embedded, out, err);
 }
 
 rdss_code rdss__trust_default(rdss__trust **out, rdss_error **err)
 {
-    pthread_once(&default_trust.once, build_default);
-    return hand_out(&default_trust, out, err);
-}
-
-static void release_process_trusts(void)
-{
-    lazy_trust *all[2] = {&default_trust, &embedded_trust};
-    for (int i = 0; i < 2; i++) {
-        rdss__trust_unref(all[i]->trust);
-        all[i]->trust = NULL;
-        free(all[i]->message);
-        all[i]->message = NULL;
-    }
+    return hand_out(&default_trust, build_default, out, err);
 }
 
 int rdss__trust_covers_region(const rdss__trust *trust, const char *region)

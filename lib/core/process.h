@@ -1,0 +1,30 @@
+/* The one home of process-wide state. Every module that keeps state beyond
+ * one call (the trusts built once, the anchor cache, the expiry list, the
+ * empty CA file, the probe's BIO method, the watchdog thread, the
+ * thread's last error, the counters) registers it here when it first
+ * creates it. This module alone installs the exit handler and the fork
+ * handlers, and rdss_global_cleanup() releases everything registered, in
+ * the reverse order of registration. docs/ARCHITECTURE.md lists each piece
+ * and what happens to it in a child after fork(). */
+#ifndef RDSS__LIB_PROCESS_H
+#define RDSS__LIB_PROCESS_H
+
+typedef struct rdss__process_state {
+    const char *name;
+    /* Frees the state; the module builds it again on next use. Runs at
+     * exit and in rdss_global_cleanup(), never concurrently with the
+     * module's other calls (the caller's promise). */
+    void (*release)(void);
+    /* Around fork(), or NULL: take the module's locks before, release
+     * them after, in the parent and the child (the child may also reset
+     * what it cannot keep). */
+    void (*before_fork)(void);
+    void (*after_fork_in_parent)(void);
+    void (*after_fork_in_child)(void);
+} rdss__process_state;
+
+/* Registers `state` (a static object of the module) once; registering it
+ * again is a no-op until it has been released. Thread-safe. */
+void rdss__process_register(const rdss__process_state *state);
+
+#endif
