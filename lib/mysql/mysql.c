@@ -3,11 +3,6 @@
 #include "rdssecure/mysql.h"
 
 #include <errmsg.h>
-/* libmariadb's installed pvio headers: with HAVE_TLS they declare the TLS
- * member, the one way to the SSL object (rdss_mysql_tls_info). */
-#define HAVE_TLS
-typedef unsigned char uchar; /* ma_tls.h needs it before ma_pvio.h declares it */
-#include <ma_pvio.h>
 
 #include <errno.h>
 #include <poll.h>
@@ -19,200 +14,13 @@ typedef unsigned char uchar; /* ma_tls.h needs it before ma_pvio.h declares it *
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
-#include "connect/connect.h"
 #include "core/error.h"
 #include "core/last_error.h"
-#include "mysql/mysql_plan.h"
+#include "mysql/mysql_attempt.h"
 #include "mysql/mysql_uri.h"
 #include "net/resolve.h"
-#include "net/watchdog.h"
 #include "tls/classify.h"
 #include "tls/tls_info.h"
-
-struct rdss_mysql_attempt {
-    rdss__connect core;
-    MYSQL *mysql;
-    rdss__mysql_plan plan;
-    char *user, *password, *db; /* copies: libmariadb reads them until done */
-    int driver_waits;           /* MYSQL_WAIT_* the driver asked for; 0 when not running */
-    int (*callers_io_wait)(my_socket, my_bool, int); /* restored when done */
-    int hooked;
-    unsigned long client_flag;
-    struct addrinfo *addresses; /* where the host resolved: the one lookup of the connect */
-    const struct addrinfo *trying; /* the one libmariadb connects to now */
-    char address[64];   /* its numeric form, libmariadb's host */
-    rdss__watch *watch;  /* shuts the socket at the deadline (see watchdog.h) */
-    int watched_fd;
-    int tls_done;       /* libmariadb wrote over TLS: it had verified the server */
-    MYSQL *connected;
-    rdss_error *error;
-};
-
-/* libmariadb 3.3 runs its TLS handshake on a blocking socket even in
- * non-blocking mode, and waits inside it with its own whole-second
- * timeouts. Three things keep that within our deadline: after the writes
- * made before TLS is up (the SSL request), the socket's receive and send
- * timeouts are set to what is left (libmariadb's I/O callback); the
- * driver's waits go through io_wait_within_deadline (MARIADB_OPT_IO_WAIT);
- * and the driver's connect timeout is the deadline rounded up to a second,
- * as a backstop. libmariadb resets the socket timeouts to the handle's own
- * once connected. */
-static __thread rdss_mysql_attempt *driving;
-
-static void bound_socket_timeouts(const rdss_mysql_attempt *a)
-{
-    int fd = (int)mysql_get_socket(a->mysql);
-    long left = rdss__deadline_remaining_ms(a->core.deadline);
-    if (fd < 0)
-        return;
-    if (left < 1)
-        left = 1;
-    struct timeval limit = {left / 1000, (left % 1000) * 1000};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit));
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof(limit));
-}
-
-/* Exported by libmariadb 3 (its ABI lists it) but in no installed header. */
-int ma_pvio_register_callback(my_bool register_callback,
-                              void (*callback)(int mode, MYSQL *mysql, const uchar *buffer,
-                                               size_t length));
-
-/* libmariadb is given the address the library resolved (it would otherwise
- * look the name up again, with no deadline), and checks the server's
- * certificate against mysql->host, which it copied from that argument when
- * the server's greeting came. Before the SSL request goes out, the host
- * becomes the name again: libmariadb's own check is then against the name,
- * on the connection that carries the login. (Without this step the check
- * would be against the address, which RDS certificates do not name: a
- * failure, never a weaker check.) */
-static void name_the_host(rdss_mysql_attempt *a)
-{
-    MYSQL *mysql = a->mysql;
-    if (a->plan.pinned || mysql->host == NULL || strcmp(mysql->host, a->plan.host) == 0)
-        return;
-    char *name = strdup(a->plan.host);
-    free(mysql->host); /* libmariadb's own strdup, freed with free() when closed */
-    /* out of memory: no host at all, which libmariadb refuses ("Invalid
-     * (empty) hostname"), rather than a check against the address */
-    mysql->host = name;
-}
-
-/* After each of the driver's writes. Before TLS is up, the next write is
- * the SSL request, which the blocking handshake follows: bound the socket
- * then, not after every read and write (each bound is two system calls).
- * A write over TLS means the handshake and libmariadb's checks of the
- * server passed (it writes nothing before they do): from then on an error
- * number is the verified server's. */
-static void after_driver_io(int mode, MYSQL *mysql, const uchar *buffer, size_t length)
-{
-    (void)buffer, (void)length;
-    if (driving == NULL || driving->mysql != mysql || mode != 1 || mysql->net.pvio == NULL)
-        return;
-    if (mysql->net.pvio->ctls == NULL) {
-        bound_socket_timeouts(driving);
-        name_the_host(driving);
-    } else {
-        driving->tls_done = 1;
-    }
-}
-
-/* The socket the driver uses now, watched until the deadline. */
-static void watch_socket(rdss_mysql_attempt *a)
-{
-    int fd = (int)mysql_get_socket(a->mysql);
-    if (fd < 0 || (a->watch != NULL && fd == a->watched_fd))
-        return;
-    rdss__watchdog_disarm(a->watch);
-    a->watch = rdss__watchdog_arm(fd, a->core.deadline);
-    a->watched_fd = fd;
-}
-
-static void unwatch(rdss_mysql_attempt *a)
-{
-    rdss__watchdog_disarm(a->watch);
-    a->watch = NULL;
-}
-
-static pthread_once_t callback_once = PTHREAD_ONCE_INIT;
-
-/* Process-wide and never removed, not even by rdss_global_cleanup():
- * libmariadb 3.3 cannot take a callback off its list reliably (its
- * unregister loses the list head when it removes the first entry).
- * Outside our connects it does nothing. */
-static void register_io_callback(void)
-{
-    ma_pvio_register_callback(1, after_driver_io);
-}
-
-static int io_wait_within_deadline(my_socket fd, my_bool is_read, int timeout_ms)
-{
-    long wait = timeout_ms > 0 ? timeout_ms : -1;
-    if (driving != NULL) {
-        long left = rdss__deadline_remaining_ms(driving->core.deadline);
-        if (wait < 0 || left < wait)
-            wait = left;
-    }
-    struct pollfd pfd = {(int)fd, is_read ? POLLIN : POLLOUT, 0};
-    int ready;
-    do
-        ready = poll(&pfd, 1, (int)wait);
-    while (ready < 0 && errno == EINTR);
-    return ready;
-}
-
-static int drive_start(rdss_mysql_attempt *a, unsigned long client_flag)
-{
-    /* a new socket: it may get the old one's number, which the watch would
-     * then take for the socket it already watches */
-    unwatch(a);
-    rdss__address_text(a->trying->ai_addr, a->address, sizeof(a->address));
-    driving = a;
-    int waits = mysql_real_connect_start(&a->connected, a->mysql, a->address, a->user,
-                                         a->password, a->db, a->plan.port, NULL, client_flag);
-    driving = NULL;
-    return waits;
-}
-
-static int drive_cont(rdss_mysql_attempt *a, int ready_status)
-{
-    watch_socket(a);
-    driving = a;
-    int waits = mysql_real_connect_cont(&a->connected, a->mysql, ready_status);
-    driving = NULL;
-    return waits;
-}
-
-static void unhook(rdss_mysql_attempt *a)
-{
-    if (a->hooked)
-        mysql_optionsv(a->mysql, MARIADB_OPT_IO_WAIT, a->callers_io_wait);
-    a->hooked = 0;
-}
-
-static rdss_code hook(rdss_mysql_attempt *a)
-{
-    unsigned int seconds = (unsigned int)((rdss__deadline_remaining_ms(a->core.deadline) + 999) / 1000);
-    if (seconds == 0)
-        seconds = 1;
-    unsigned int callers = a->mysql->options.connect_timeout;
-    if ((callers == 0 || callers > seconds) &&
-        mysql_optionsv(a->mysql, MYSQL_OPT_CONNECT_TIMEOUT, &seconds) != 0)
-        return rdss__fail(&a->error, RDSS_ERR_INTERNAL, "libmariadb refused the connect timeout");
-    if (mysql_get_optionv(a->mysql, MARIADB_OPT_IO_WAIT, &a->callers_io_wait) != 0 ||
-        mysql_optionsv(a->mysql, MARIADB_OPT_IO_WAIT, io_wait_within_deadline) != 0)
-        return rdss__fail(&a->error, RDSS_ERR_INTERNAL, "libmariadb refused the I/O wait hook");
-    a->hooked = 1;
-    pthread_once(&callback_once, register_io_callback);
-    return RDSS_OK;
-}
-
-/* libmariadb's public pvio headers are the one way to its SSL object. */
-static const SSL *ssl_of(const MYSQL *mysql)
-{
-    if (mysql == NULL || mysql->net.pvio == NULL || mysql->net.pvio->ctls == NULL)
-        return NULL;
-    return mysql->net.pvio->ctls->ssl;
-}
 
 static char *copy_or_null(const char *text, int *failed)
 {
@@ -306,22 +114,22 @@ static void finish(rdss_mysql_attempt *a)
         if (a->error == NULL) {
             a->tls_done = 0;
             if (mysql_optionsv(a->mysql, MYSQL_OPT_SSL_CA, rdss__connect_ca_file(&a->core)) == 0) {
-                a->driver_waits = drive_start(a, a->client_flag);
+                a->driver_waits = rdss__mysql_drive_start(a, a->client_flag);
                 return;
             }
             a->error = rdss__error_new(RDSS_ERR_INTERNAL, "libmariadb refused an option: %s",
                                        mysql_error(a->mysql));
         }
     }
-    unhook(a);
-    unwatch(a);
+    rdss__mysql_unhook(a);
+    rdss__mysql_unwatch(a);
     if (a->connected != NULL && mysql_get_ssl_cipher(a->mysql) == NULL) {
         /* cannot happen with the options set; never hand out plaintext */
         a->connected = NULL;
         a->error = rdss__error_new(RDSS_ERR_INTERNAL, "libmariadb connected without TLS; refused");
     } else if (a->connected != NULL) {
         rdss__connect_succeeded(&a->core, a->plan.host, (int)a->plan.port, a->plan.verify_name,
-                                ssl_of(a->mysql));
+                                rdss__mysql_ssl_of(a->mysql));
     }
     rdss__mysql_plan_restore(&a->plan, a->mysql, a->connected != NULL);
     rdss__connect_end(&a->core, a->error);
@@ -338,7 +146,7 @@ static int try_next_address(rdss_mysql_attempt *a)
         return 0;
     a->trying = a->trying->ai_next;
     a->tls_done = 0;
-    a->driver_waits = drive_start(a, a->client_flag);
+    a->driver_waits = rdss__mysql_drive_start(a, a->client_flag);
     return 1;
 }
 
@@ -352,10 +160,10 @@ static void abandon(rdss_mysql_attempt *a)
     if (fd >= 0)
         shutdown(fd, SHUT_RDWR);
     for (int round = 0; a->driver_waits != 0 && round < 64; round++)
-        a->driver_waits = drive_cont(a, (a->driver_waits & (MYSQL_WAIT_READ | MYSQL_WAIT_WRITE)) |
+        a->driver_waits = rdss__mysql_drive_cont(a, (a->driver_waits & (MYSQL_WAIT_READ | MYSQL_WAIT_WRITE)) |
                                             MYSQL_WAIT_TIMEOUT);
-    unhook(a);
-    unwatch(a);
+    rdss__mysql_unhook(a);
+    rdss__mysql_unwatch(a);
     rdss__mysql_plan_restore(&a->plan, a->mysql, 0);
     a->connected = NULL; /* a completion now is past the deadline: the caller closes the handle */
     a->driver_waits = 0;
@@ -420,7 +228,7 @@ static rdss_code prepare(rdss_mysql_attempt *a, const rdss_config *cfg, const ch
         return rdss__fail(&a->error, RDSS_ERR_INTERNAL, "cannot hash the server's certificate");
     code = rdss__mysql_plan_apply(&a->plan, a->mysql, rdss__connect_ca_file(&a->core), fingerprint,
                                   &a->error);
-    return code == RDSS_OK ? hook(a) : code;
+    return code == RDSS_OK ? rdss__mysql_hook(a) : code;
 }
 
 int rdss_mysql_connect_start(rdss_mysql_attempt **attempt, const rdss_config *cfg, MYSQL *mysql,
@@ -446,7 +254,7 @@ int rdss_mysql_connect_start(rdss_mysql_attempt **attempt, const rdss_config *cf
         return 0;
     }
     a->client_flag = client_flag;
-    a->driver_waits = drive_start(a, client_flag);
+    a->driver_waits = rdss__mysql_drive_start(a, client_flag);
     return next_wait(a);
 }
 
@@ -462,7 +270,7 @@ int rdss_mysql_connect_cont(rdss_mysql_attempt *a, int ready_status)
     if ((ready_status & (MYSQL_WAIT_READ | MYSQL_WAIT_WRITE | MYSQL_WAIT_EXCEPT)) == 0 &&
         !(a->driver_waits & MYSQL_WAIT_TIMEOUT))
         return next_wait(a);
-    a->driver_waits = drive_cont(a, ready_status);
+    a->driver_waits = rdss__mysql_drive_cont(a, ready_status);
     return next_wait(a);
 }
 
@@ -511,7 +319,7 @@ void rdss_mysql_attempt_free(rdss_mysql_attempt *a)
         return;
     if (a->driver_waits != 0)
         abandon(a);
-    unwatch(a);
+    rdss__mysql_unwatch(a);
     if (a->addresses != NULL)
         freeaddrinfo(a->addresses);
     rdss__mysql_plan_free(&a->plan);
@@ -621,7 +429,7 @@ rdss_code rdss_mysql_tls_info(MYSQL *mysql, rdss_tls_info **out, rdss_error **er
     if (out == NULL)
         return rdss__fail(err, RDSS_ERR_INVALID_ARGUMENT, "rdss_mysql_tls_info: out is NULL");
     *out = NULL;
-    const SSL *ssl = ssl_of(mysql);
+    const SSL *ssl = rdss__mysql_ssl_of(mysql);
     if (ssl == NULL)
         return rdss__fail(err, RDSS_ERR_INVALID_ARGUMENT,
                           "rdss_mysql_tls_info: not a MYSQL connected over TLS");
