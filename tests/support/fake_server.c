@@ -43,7 +43,7 @@ static int is_mysql(fake_mode mode)
 
 static int is_relay(fake_mode mode)
 {
-    return mode == FAKE_PG_TLS_RELAY || mode == FAKE_MY_TLS_RELAY;
+    return mode == FAKE_PG_TLS_RELAY || mode == FAKE_MY_TLS_RELAY || mode == FAKE_TCP_RELAY;
 }
 
 static long long now_ms(void)
@@ -369,8 +369,13 @@ static void *run(void *arg)
                 close(fd);
                 fd = -1;
             }
+            int upstream = -1;
+            if (fd >= 0 && s->mode == FAKE_TCP_RELAY && (upstream = connect_local(s->relay_port)) < 0) {
+                close(fd);
+                fd = -1;
+            }
             if (fd >= 0)
-                clients[count++] = (client){fd, 0, 0, 0, -1};
+                clients[count++] = (client){fd, 0, 0, 0, upstream};
         }
     }
     for (int i = 0; i < count; i++) {

@@ -37,6 +37,8 @@ typedef enum fake_mode {
     FAKE_MY_TLS_RELAY,    /* a handshake offering TLS (as FAKE_MY_TLS_STALL); after the client's
                            * 36-byte SSL request, relays both ways to 127.0.0.1:relay_port;
                            * counts what it relays from the client */
+    FAKE_TCP_RELAY,       /* relays every byte both ways, from the first, to a real server on
+                           * 127.0.0.1:relay_port: a counter of connections in front of it */
 } fake_mode;
 
 typedef struct fake_server fake_server;
