@@ -310,8 +310,9 @@ RDSS_API const char *rdss_bundle_entry_problem(const rdss_bundle *bundle, size_t
  * Counters for monitoring: per process, every connect (PostgreSQL and MySQL,
  * all forms) that reached a result, and how many ended in each typed error
  * (RDSS_OK: connected). Thread-safe; a burst of cert_verify after a CA
- * rotation is the signal to watch. A child process after fork() starts
- * from zero: each process counts its own connects.
+ * rotation is the signal to watch. Probes (rdss_probe) are not connects
+ * and are not counted. A child process after fork() starts from zero: each
+ * process counts its own connects.
  * ------------------------------------------------------------------------ */
 RDSS_API unsigned long long rdss_stats_attempts(void);
 RDSS_API unsigned long long rdss_stats_results(int code);
@@ -319,16 +320,20 @@ RDSS_API void rdss_stats_reset(void);
 
 /* ------------------------------------------------------------------------
  * Process-wide state. The library builds what it shares between connects
- * on first use (the embedded and default trusts, the anchor cache, the
- * expiry warnings already given, an empty CA file, the watchdog thread)
- * and releases it at exit by itself. rdss_global_cleanup() releases it
- * now, for programs that unload the library or check for leaks before
- * exit. Idempotent; the library stays usable afterwards and builds again
- * what it needs (reading RDSSECURE_CA_BUNDLE again). Call it only while no
- * other thread uses the library and no connection it made is open
- * (libpq's PQreset re-reads files the library gave it). The counters and
- * the calling thread's rdss_last_error() value are the exception: the
- * counters are kept, the last error is freed.
+ * on first use and releases it at exit by itself: the embedded and default
+ * trusts, the anchor cache and its in-memory CA files, the list of
+ * endpoints already warned about (warnings come again after a clean-up),
+ * an empty CA file, the probe's socket method, the watchdog thread.
+ * rdss_global_cleanup() releases all of that now, for a program that
+ * checks for leaks before exit, and frees the calling thread's
+ * rdss_last_error() (a pointer to it is then invalid). It keeps the
+ * counters, and leaves OpenSSL's, libpq's and libmariadb's own global
+ * state to them. Idempotent; the library stays usable afterwards and
+ * builds again what it needs (reading RDSSECURE_CA_BUNDLE again). Call it
+ * only while no other thread uses the library and no connection it made is
+ * open (libpq's PQreset re-reads files the library gave it). The library
+ * stays loaded after dlclose() (it is linked with -z nodelete): libmariadb
+ * keeps a callback into it for the life of the process.
  *
  * After fork(), the child keeps the anchor cache and its sealed
  * in-memory CA files (inherited descriptors, read only), the trusts and

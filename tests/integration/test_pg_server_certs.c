@@ -67,10 +67,10 @@ static void a_self_signed_leaf_is_cert_verify(void **state)
 }
 
 
-static rdss_code connect_with(const rdss_config *cfg)
+static rdss_code connect_at(const rdss_config *cfg, int port)
 {
     char info[512];
-    snprintf(info, sizeof(info), "host=127.0.0.1 port=%s user=%s password=%s dbname=%s", SCRATCH("PG_PORT"),
+    snprintf(info, sizeof(info), "host=127.0.0.1 port=%d user=%s password=%s dbname=%s", port,
              SCRATCH("PG_USER"), SCRATCH("PG_PASSWORD"), SCRATCH("PG_DATABASE"));
     rdss_error *err = NULL;
     PGconn *conn = rdss_pg_connect(cfg, info, &err);
@@ -78,6 +78,11 @@ static rdss_code connect_with(const rdss_config *cfg)
     rdss_error_free(err);
     PQfinish(conn);
     return code;
+}
+
+static rdss_code connect_with(const rdss_config *cfg)
+{
+    return connect_at(cfg, atoi(SCRATCH("PG_PORT")));
 }
 
 static void a_leaf_expiring_in_10_days_warns(void **state)
@@ -90,19 +95,6 @@ static void rotations_keep_the_full_bundle_semantics(void **state)
 {
     (void)state;
     scenario_rotations(scratch_pg_serve, connect_with);
-}
-
-static rdss_code connect_at(const rdss_config *cfg, int port)
-{
-    char info[512];
-    snprintf(info, sizeof(info), "host=127.0.0.1 port=%d user=%s password=%s dbname=%s", port,
-             SCRATCH("PG_USER"), SCRATCH("PG_PASSWORD"), SCRATCH("PG_DATABASE"));
-    rdss_error *err = NULL;
-    PGconn *conn = rdss_pg_connect(cfg, info, &err);
-    rdss_code code = conn ? RDSS_OK : rdss_error_code(err);
-    rdss_error_free(err);
-    PQfinish(conn);
-    return code;
 }
 
 /* One connect through `relay` that must end in `want` after exactly
@@ -124,47 +116,28 @@ static void connects_with(fake_server *relay, const rdss_config *cfg, rdss_code 
 static void handshakes_per_connect(void **state)
 {
     (void)state;
-    tc_cert sub = tc_load(testenv_pki("sub.pem"), testenv_pki("sub.key"));
-    tc_cert root_a = tc_load(testenv_pki("root.pem"), testenv_pki("root.key"));
-    tc_cert root_b = tc_make("Amazon RDS us-east-1 Root CA ECC384 G1", 1, -1, 3650, NULL);
-    tc_cert outsider = tc_make("Amazon RDS us-east-1 Root CA RSA4096 G1", 1, -1, 3650, NULL);
-    char *dir = tc_tmpdir();
-    char *extra_pem = tc_pem((tc_cert[]){root_a, root_b}, 2);
-    char *extra = tc_write(dir, "extra.pem", extra_pem, strlen(extra_pem), 0644);
-    rdss_config *cfg = scenario_bundle_plus(extra);
-    tc_cert leaf_a = tc_make_server("db1.abc123xyz.us-east-1.rds.amazonaws.com", SANS, -1, 30, &sub);
-    tc_cert leaf_b = tc_make_server("db1.abc123xyz.us-east-1.rds.amazonaws.com", SANS, -1, 30, &root_b);
-    tc_cert leaf_out = tc_make_server("db1.abc123xyz.us-east-1.rds.amazonaws.com", SANS, -1, 30, &outsider);
+    rotation_set r;
+    rotation_set_make(&r);
     int server = atoi(SCRATCH("PG_PORT"));
 
-    scratch_pg_serve(&leaf_out, NULL);
+    scratch_pg_serve(&r.leaf_out, NULL);
     fake_server *relay = fake_server_start_relay(FAKE_TCP_RELAY, server);
-    connects_with(relay, cfg, RDSS_ERR_CERT_VERIFY, 1, "refused on first sight: the probe");
+    connects_with(relay, r.cfg, RDSS_ERR_CERT_VERIFY, 1, "refused on first sight: the probe");
     fake_server_stop(relay);
 
-    scratch_pg_serve(&leaf_a, &sub);
+    scratch_pg_serve(&r.leaf_a, &r.sub);
     relay = fake_server_start_relay(FAKE_TCP_RELAY, server); /* a new port: not seen yet */
-    connects_with(relay, cfg, RDSS_OK, 2, "first sight: the probe, then libpq");
-    connects_with(relay, cfg, RDSS_OK, 1, "anchor cached: libpq alone");
-    scratch_pg_serve(&leaf_out, NULL);
-    connects_with(relay, cfg, RDSS_ERR_CERT_VERIFY, 2, "refused, anchor cached: libpq, then the probe");
-    scratch_pg_serve(&leaf_b, NULL);
-    connects_with(relay, cfg, RDSS_OK, 3, "rotated within the bundle: libpq, the probe, libpq");
-    connects_with(relay, cfg, RDSS_OK, 1, "the new anchor cached");
+    connects_with(relay, r.cfg, RDSS_OK, 2, "first sight: the probe, then libpq");
+    connects_with(relay, r.cfg, RDSS_OK, 1, "anchor cached: libpq alone");
+    scratch_pg_serve(&r.leaf_out, NULL);
+    connects_with(relay, r.cfg, RDSS_ERR_CERT_VERIFY, 2, "refused, anchor cached: libpq, then the probe");
+    scratch_pg_serve(&r.leaf_b, NULL);
+    connects_with(relay, r.cfg, RDSS_OK, 3, "rotated within the bundle: libpq, the probe, libpq");
+    connects_with(relay, r.cfg, RDSS_OK, 1, "the new anchor cached");
     fake_server_stop(relay);
 
-    rdss_config_free(cfg);
     scratch_pg_restore(NULL);
-    tc_cert_free(&leaf_out);
-    tc_cert_free(&leaf_b);
-    tc_cert_free(&leaf_a);
-    tc_cert_free(&outsider);
-    tc_cert_free(&root_b);
-    tc_cert_free(&root_a);
-    tc_cert_free(&sub);
-    free(extra);
-    free(extra_pem);
-    tc_rmdir_all(dir);
+    rotation_set_free(&r);
 }
 
 static void a_good_leaf_connects_again(void **state)

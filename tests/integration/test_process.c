@@ -65,26 +65,6 @@ static rdss_code my_connect(const rdss_config *cfg)
     return code;
 }
 
-/* How many of this process's descriptors are memfds (the library's CA
- * files and its empty file are). */
-static int memfds(void)
-{
-    DIR *dir = opendir("/proc/self/fd");
-    int count = 0;
-    for (struct dirent *e = dir ? readdir(dir) : NULL; e != NULL; e = readdir(dir)) {
-        char link[300], target[256];
-        snprintf(link, sizeof(link), "/proc/self/fd/%s", e->d_name);
-        ssize_t len = readlink(link, target, sizeof(target) - 1);
-        if (len > 0) {
-            target[len] = '\0';
-            count += strncmp(target, "/memfd:", 7) == 0;
-        }
-    }
-    if (dir != NULL)
-        closedir(dir);
-    return count;
-}
-
 static int threads(void)
 {
     DIR *dir = opendir("/proc/self/task");
@@ -113,26 +93,26 @@ static void cleanup_releases_everything_and_the_library_works_again(void **state
     (void)state;
     rdss_global_cleanup(); /* nothing built yet: harmless */
     assert_int_equal(threads(), 1);
-    int before = memfds();
+    int before = count_memfds("");
     for (int round = 0; round < 2; round++) {
         rdss_config *cfg = whole_bundle();
         rdss_global_cleanup(); /* the process's embedded trust, which the config read */
-        int with_config = memfds(); /* the config's own trust */
+        int with_config = count_memfds(""); /* the config's own trust */
         assert_int_equal(pg_connect(cfg), RDSS_OK);
         assert_int_equal(my_connect(cfg), RDSS_OK);
         assert_int_equal(pg_connect(cfg), RDSS_OK); /* from the anchor cache */
-        assert_true(memfds() > with_config);        /* the cache's CA files, the empty file */
+        assert_true(count_memfds("") > with_config);        /* the cache's CA files, the empty file */
         assert_int_equal(threads(), 2);             /* the watchdog */
         rdss_global_cleanup();
-        assert_int_equal(memfds(), with_config); /* what remains is the config's own */
+        assert_int_equal(count_memfds(""), with_config); /* what remains is the config's own */
         assert_int_equal(threads_settle_at(1), 1);
         rdss_global_cleanup(); /* idempotent */
-        assert_int_equal(memfds(), with_config);
+        assert_int_equal(count_memfds(""), with_config);
         assert_int_equal(pg_connect(cfg), RDSS_OK); /* builds again what it needs */
         assert_int_equal(my_connect(cfg), RDSS_OK);
         rdss_config_free(cfg);
         rdss_global_cleanup();
-        assert_int_equal(memfds(), before);
+        assert_int_equal(count_memfds(""), before);
         assert_int_equal(threads_settle_at(1), 1);
     }
     rdss_global_cleanup();
@@ -162,12 +142,12 @@ static int child_connects_with_the_inherited_cache(void *arg)
     const rdss_config *cfg = arg;
     if (rdss_stats_attempts() != 0)
         return CHILD_COUNTERS;
-    int inherited = memfds();
+    int inherited = count_memfds("");
     if (threads() != 1)
         return CHILD_WATCHDOG;
     if (pg_connect(cfg) != RDSS_OK)
         return CHILD_PG;
-    if (memfds() != inherited) /* the anchor came from the cache: no new CA file */
+    if (count_memfds("") != inherited) /* the anchor came from the cache: no new CA file */
         return CHILD_CACHE;
     if (my_connect(cfg) != RDSS_OK)
         return CHILD_MYSQL;

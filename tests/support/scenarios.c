@@ -6,7 +6,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -15,64 +14,57 @@
 
 #define RDS_NAME "db1.abc123xyz.us-east-1.rds.amazonaws.com"
 
-/* The CA memfds this process holds (each trust, narrowed ones included). */
-static int ca_memfds(void)
-{
-    DIR *dir = opendir("/proc/self/fd");
-    int count = 0;
-    for (struct dirent *e = dir ? readdir(dir) : NULL; e != NULL; e = readdir(dir)) {
-        char link[300], target[256];
-        snprintf(link, sizeof(link), "/proc/self/fd/%s", e->d_name);
-        ssize_t len = readlink(link, target, sizeof(target) - 1);
-        if (len > 0) {
-            target[len] = '\0';
-            count += strstr(target, "memfd:ca.pem") != NULL;
-        }
-    }
-    if (dir != NULL)
-        closedir(dir);
-    return count;
-}
 #define SANS "DNS:" RDS_NAME ",DNS:localhost,IP:127.0.0.1"
+
+void rotation_set_make(rotation_set *r)
+{
+    r->dir = tc_tmpdir();
+    r->sub = tc_load(testenv_pki("sub.pem"), testenv_pki("sub.key"));
+    r->root_a = tc_load(testenv_pki("root.pem"), testenv_pki("root.key"));
+    r->root_b = tc_make("Amazon RDS us-east-1 Root CA ECC384 G1", 1, -1, 3650, NULL);
+    r->outsider = tc_make("Amazon RDS us-east-1 Root CA RSA4096 G1", 1, -1, 3650, NULL);
+    r->extra_pem = tc_pem((tc_cert[]){r->root_a, r->root_b}, 2);
+    r->extra = tc_write(r->dir, "extra.pem", r->extra_pem, strlen(r->extra_pem), 0644);
+    r->cfg = rdss_config_new(); /* the embedded bundle, 108 roots, plus the two */
+    assert_int_equal(rdss_config_add_extra_ca_file(r->cfg, r->extra, NULL), RDSS_OK);
+    r->leaf_a = tc_make_server(RDS_NAME, SANS, -1, 30, &r->sub);
+    r->leaf_b = tc_make_server(RDS_NAME, SANS, -1, 30, &r->root_b);
+    r->leaf_out = tc_make_server(RDS_NAME, SANS, -1, 30, &r->outsider);
+}
+
+void rotation_set_free(rotation_set *r)
+{
+    rdss_config_free(r->cfg);
+    tc_cert_free(&r->leaf_out);
+    tc_cert_free(&r->leaf_b);
+    tc_cert_free(&r->leaf_a);
+    tc_cert_free(&r->outsider);
+    tc_cert_free(&r->root_b);
+    tc_cert_free(&r->root_a);
+    tc_cert_free(&r->sub);
+    free(r->extra);
+    free(r->extra_pem);
+    tc_rmdir_all(r->dir);
+}
 
 void scenario_rotations(void (*serve)(const tc_cert *leaf, const tc_cert *chain_rest),
                         rdss_code (*connect_with)(const rdss_config *cfg))
 {
-    char *dir = tc_tmpdir();
-    tc_cert sub = tc_load(testenv_pki("sub.pem"), testenv_pki("sub.key"));
-    tc_cert root_a = tc_load(testenv_pki("root.pem"), testenv_pki("root.key"));
-    tc_cert root_b = tc_make("Amazon RDS us-east-1 Root CA ECC384 G1", 1, -1, 3650, NULL);
-    tc_cert outsider = tc_make("Amazon RDS us-east-1 Root CA RSA4096 G1", 1, -1, 3650, NULL);
-    char *extra_pem = tc_pem((tc_cert[]){root_a, root_b}, 2);
-    char *extra = tc_write(dir, "extra.pem", extra_pem, strlen(extra_pem), 0644);
-    rdss_config *cfg = rdss_config_new(); /* the embedded bundle, 108 roots, plus the two */
-    assert_int_equal(rdss_config_add_extra_ca_file(cfg, extra, NULL), RDSS_OK);
-    tc_cert leaf_a = tc_make_server(RDS_NAME, SANS, -1, 30, &sub);
-    tc_cert leaf_b = tc_make_server(RDS_NAME, SANS, -1, 30, &root_b);
-    tc_cert leaf_out = tc_make_server(RDS_NAME, SANS, -1, 30, &outsider);
-    serve(&leaf_a, &sub);
-    int memfds = ca_memfds();
-    assert_int_equal(connect_with(cfg), RDSS_OK); /* learns root A */
-    assert_int_equal(ca_memfds(), memfds + 1);    /* ... into a CA file of its own */
-    assert_int_equal(connect_with(cfg), RDSS_OK); /* narrowed to root A */
-    serve(&leaf_b, NULL);
-    assert_int_equal(connect_with(cfg), RDSS_OK); /* rotated to root B: still connects */
-    assert_int_equal(connect_with(cfg), RDSS_OK); /* narrowed to root B now */
-    serve(&leaf_out, NULL);
-    assert_int_equal(connect_with(cfg), RDSS_ERR_CERT_VERIFY); /* outside the bundle */
-    serve(&leaf_a, &sub);
-    assert_int_equal(connect_with(cfg), RDSS_OK);
-    rdss_config_free(cfg);
-    tc_cert_free(&leaf_out);
-    tc_cert_free(&leaf_b);
-    tc_cert_free(&leaf_a);
-    tc_cert_free(&outsider);
-    tc_cert_free(&root_b);
-    tc_cert_free(&root_a);
-    tc_cert_free(&sub);
-    free(extra);
-    free(extra_pem);
-    tc_rmdir_all(dir);
+    rotation_set r;
+    rotation_set_make(&r);
+    serve(&r.leaf_a, &r.sub);
+    int memfds = count_memfds("ca.pem");
+    assert_int_equal(connect_with(r.cfg), RDSS_OK);     /* learns root A */
+    assert_int_equal(count_memfds("ca.pem"), memfds + 1); /* ... into a CA file of its own */
+    assert_int_equal(connect_with(r.cfg), RDSS_OK);     /* narrowed to root A */
+    serve(&r.leaf_b, NULL);
+    assert_int_equal(connect_with(r.cfg), RDSS_OK); /* rotated to root B: still connects */
+    assert_int_equal(connect_with(r.cfg), RDSS_OK); /* narrowed to root B now */
+    serve(&r.leaf_out, NULL);
+    assert_int_equal(connect_with(r.cfg), RDSS_ERR_CERT_VERIFY); /* outside the bundle */
+    serve(&r.leaf_a, &r.sub);
+    assert_int_equal(connect_with(r.cfg), RDSS_OK);
+    rotation_set_free(&r);
 }
 
 void scenario_probe_sees_expired_chain(rdss_engine engine, int port)

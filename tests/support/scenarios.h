@@ -7,6 +7,20 @@
 
 #include "certgen.h"
 
+/* The certificates of a rotation: the test PKI's root (A, with its
+ * intermediate `sub`), another trusted root (B) and a root outside the
+ * trust, a leaf under each for the RDS-style name, and a config trusting
+ * the embedded bundle plus A and B. */
+typedef struct rotation_set {
+    char *dir, *extra_pem, *extra;
+    tc_cert sub, root_a, root_b, outsider;
+    tc_cert leaf_a, leaf_b, leaf_out;
+    rdss_config *cfg;
+} rotation_set;
+
+void rotation_set_make(rotation_set *r);
+void rotation_set_free(rotation_set *r);
+
 /* The embedded bundle plus two test roots; the server presents a leaf of
  * root A, then of root B (both trusted), then of a root outside the trust,
  * then A again: connect_with must give ok, ok, ok, ok, cert_verify, ok.

@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <dirent.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 const char *testenv(const char *file, const char *key)
@@ -54,4 +56,24 @@ void test_log_collect(void *user, const char *message)
     test_log *log = user;
     if (log->count++ == 0)
         snprintf(log->first, sizeof(log->first), "%s", message);
+}
+
+int count_memfds(const char *name)
+{
+    DIR *dir = opendir("/proc/self/fd");
+    char prefix[128];
+    snprintf(prefix, sizeof(prefix), "/memfd:%s", name);
+    int count = 0;
+    for (struct dirent *e = dir ? readdir(dir) : NULL; e != NULL; e = readdir(dir)) {
+        char link[300], target[256];
+        snprintf(link, sizeof(link), "/proc/self/fd/%s", e->d_name);
+        ssize_t len = readlink(link, target, sizeof(target) - 1);
+        if (len > 0) {
+            target[len] = '\0';
+            count += strncmp(target, prefix, strlen(prefix)) == 0;
+        }
+    }
+    if (dir != NULL)
+        closedir(dir);
+    return count;
 }

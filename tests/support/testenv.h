@@ -16,6 +16,11 @@ const char *testenv_pki(const char *name);
 /* Seconds on the monotonic clock since *start (for deadline bounds). */
 double seconds_since(const struct timespec *start);
 
+/* How many of this process's descriptors are memfds whose name starts with
+ * `name` ("" for all: the library's CA files are "ca.pem", its empty file
+ * another). */
+int count_memfds(const char *name);
+
 /* An rdss_log_fn for tests: counts the messages and keeps the first. */
 typedef struct test_log {
     int count;
