@@ -57,7 +57,7 @@ static void unlock_only(void)
     pthread_mutex_unlock(&lock);
 }
 
-static const rdss__process_state process_cache = {"anchor cache", release_all, lock_only, unlock_only,
+static const rdss__process_state process_cache = {"anchor cache", release_all, 0, lock_only, unlock_only,
                                                   unlock_only};
 
 static void lock_cache(void)
@@ -68,7 +68,9 @@ static void lock_cache(void)
 
 void rdss__narrow_key(const char *host, int port, const char *verify_name, char *out, size_t size)
 {
-    snprintf(out, size, "%s|%d|%s", host, port, verify_name);
+    int len = snprintf(out, size, "%s\n%d\n%s", host, port, verify_name);
+    if (len < 0 || (size_t)len >= size)
+        out[0] = '\0';
 }
 
 /* An endpoint has an entry per trust: configs with other bundles that
@@ -101,7 +103,7 @@ rdss__trust *rdss__narrow_learn(const rdss__trust *full, const char *key, X509 *
         return NULL;
     /* built outside the lock: it writes a memfd */
     rdss__trust *narrow = NULL;
-    if (rdss__trust_of_one(full, anchor, &narrow) != RDSS_OK)
+    if (rdss__trust_narrowed(full, anchor, &narrow) != RDSS_OK)
         return NULL;
     rdss__trust *result = NULL;
     char *copy = strdup(key);

@@ -1,15 +1,14 @@
 /* Narrowed trust for the drivers. libpq and libmariadb re-read and decode
- * their CA file on every connect: ~90 RDS roots cost most of a connect. We
+ * their CA file on every connect: ~100 RDS roots cost most of a connect. We
  * remember, per endpoint, which root of the full trust anchored the last
- * verified handshake, and give the driver a file with that root alone. The
- * semantics stay the full trust's: the narrowed set is a subset (what it
- * accepts, the full trust accepts), and a connect the narrowed file fails
- * in TLS is retried with the full trust, which forgets the entry (a server
- * that rotated to another root of the bundle connects, one that moved
- * outside it fails as before).
+ * verified handshake, and give the driver a file with that root alone (and
+ * the trust's intermediates, if it has any). The semantics stay the full
+ * trust's: the narrowed set is a subset (what it accepts, the full trust
+ * accepts); connect/connect.c forgets an entry and retries with the full
+ * trust when the server moved to another root (see rdss__connect_failed).
  *
  * Bounded (64 endpoints, least recently used out), thread-safe, memfds only
- * (nothing on disk); released at exit. */
+ * (nothing on disk); released by rdss_global_cleanup() and at exit. */
 #ifndef RDSS__LIB_NARROW_H
 #define RDSS__LIB_NARROW_H
 
@@ -17,9 +16,11 @@
 
 #include "trust/trust.h"
 
-/* The one key of an endpoint, for both engines: "host|port|verify_name",
- * the host as the caller named it (the anchor belongs to the certificate
- * the name serves, whichever address answers). */
+/* The one key of an endpoint, for both engines: host, port and
+ * verify-name, the host as the caller named it (the anchor belongs to the
+ * certificate the name serves, whichever address answers), separated by
+ * newlines, which no name contains. "" (not cached) when it does not fit
+ * in `size`. */
 void rdss__narrow_key(const char *host, int port, const char *verify_name, char *out, size_t size);
 
 /* Whether `full` is big enough for narrowing to pay: a trust of a few

@@ -41,19 +41,16 @@ static rdss_code probe(const rdss__connect *c, const rdss__endpoint *ep, rdss__p
                              ep->verify_name, c->trust, c->deadline, facts, err);
 }
 
-/* The anchor the probe found now fits `c->key`: the driver gets it alone. */
-static void remember_anchor(rdss__connect *c, X509 *anchor)
-{
-    rdss__trust_unref(c->narrow);
-    c->narrow = anchor != NULL ? rdss__narrow_learn(c->trust, c->key, anchor) : NULL;
-}
 
 rdss_code rdss__connect_choose_anchor(rdss__connect *c, const rdss__endpoint *endpoint, X509 **leaf,
                                       rdss_error **err)
 {
     rdss__narrow_key(endpoint->host, endpoint->port, endpoint->verify_name, c->key, sizeof(c->key));
+    int caching = c->key[0] != '\0' && rdss__narrow_worth_it(c->trust);
+    if (!caching)
+        c->key[0] = '\0';
     if (leaf == NULL) {
-        if (!rdss__narrow_worth_it(c->trust))
+        if (!caching)
             return RDSS_OK;
         c->narrow = rdss__narrow_lookup(c->trust, c->key);
         if (c->narrow != NULL)
@@ -64,7 +61,9 @@ rdss_code rdss__connect_choose_anchor(rdss__connect *c, const rdss__endpoint *en
     rdss__probe_facts facts = {0};
     rdss_code code = probe(c, endpoint, &facts, err);
     if (code == RDSS_OK) {
-        remember_anchor(c, facts.anchor);
+        /* the anchor the probe found: the driver gets it alone */
+        if (caching && facts.anchor != NULL)
+            c->narrow = rdss__narrow_learn(c->trust, c->key, facts.anchor);
         if (leaf != NULL && (*leaf = sk_X509_value(facts.chain, 0)) != NULL)
             X509_up_ref(*leaf);
     }
@@ -94,31 +93,12 @@ rdss_error *rdss__connect_timeout(const rdss__connect *c, const char *host, int 
                            stage ? ")" : "");
 }
 
-/* The narrowed connect failed, and the probe verified the server under
- * another root of the whole trust than the one the driver was given. */
-static int anchor_moved(const rdss__connect *c, const X509 *probed)
-{
-    if (c->narrow == NULL || probed == NULL)
-        return 0;
-    const X509 *given = sk_X509_value(rdss__trust_certs(c->narrow), 0);
-    return given == NULL || X509_cmp(given, probed) != 0;
-}
-
 /* What the probe of every endpoint says; NULL when TLS verifies on all. */
-static rdss_error *probe_all(rdss__connect *c, const rdss__endpoint *endpoints, size_t count,
-                             int may_retry, int *retry)
+static rdss_error *probe_all(const rdss__connect *c, const rdss__endpoint *endpoints, size_t count)
 {
     for (size_t i = 0; i < count; i++) {
-        rdss__probe_facts facts = {0};
         rdss_error *found = NULL;
-        rdss_code code = probe(c, &endpoints[i], &facts, &found);
-        if (code == RDSS_OK && count == 1 && may_retry && !c->retried && anchor_moved(c, facts.anchor)) {
-            remember_anchor(c, facts.anchor);
-            c->retried = 1;
-            *retry = c->narrow != NULL;
-        }
-        rdss__probe_facts_free(&facts);
-        if (code != RDSS_OK) {
+        if (probe(c, &endpoints[i], NULL, &found) != RDSS_OK) {
             if (count > 1)
                 rdss__error_prefix_message(found, "%s port %d: ", endpoints[i].host, endpoints[i].port);
             return found;
@@ -144,14 +124,28 @@ rdss_error *rdss__connect_failed(rdss__connect *c, const rdss__endpoint *endpoin
         e = facts->known;
         facts->known = NULL;
     } else {
-        e = probe_all(c, endpoints, count, facts->may_retry, &retry);
-        if (e == NULL && !retry) {
+        /* After a retry the probe that allowed it has spoken: the driver's
+         * second failure is its own (no third handshake to learn that). */
+        if (!c->retried)
+            e = probe_all(c, endpoints, count);
+        /* The probe verifies the server against the whole trust, yet the
+         * narrowed driver failed: the server moved to another root (a
+         * rotation), or moved back and forth. The driver connects once
+         * more with the whole trust, which no rotation within it can
+         * fail; the cache learns the new root when it succeeds. */
+        retry = e == NULL && c->narrow != NULL && facts->may_retry && !c->retried;
+        if (retry) {
+            rdss__narrow_forget(c->trust, c->key);
+            rdss__trust_unref(c->narrow);
+            c->narrow = NULL;
+            c->retried = 1;
+        } else if (e == NULL) {
             e = facts->if_tls_verifies;
             facts->if_tls_verifies = NULL;
+            if (e == NULL)
+                e = rdss__error_new(RDSS_ERR_SERVER, "TLS to the server verifies, but the connection "
+                                                     "failed after it (see the driver's message)");
         }
-        if (e == NULL && !retry)
-            e = rdss__error_new(RDSS_ERR_SERVER, "TLS to the server verifies, but the connection "
-                                                 "failed after it (see the driver's message)");
     }
     rdss_error_free(facts->known);
     rdss_error_free(facts->if_tls_verifies);

@@ -13,7 +13,7 @@
  *   connected, endpoint's anchor cached ........................ D
  *   connected, endpoint not seen yet ........................... P + D
  *   connected after the server moved to another root of the
- *     bundle (the cached anchor no longer fits) ................ D + P + D
+ *     bundle (the cached anchor no longer fits) ................ D + P + D (whole trust)
  *   refused on first sight (bad chain, wrong name, no TLS) ..... P
  *   refused, anchor cached ..................................... D + P
  *   the verified server's answer (auth, server) ................ D (P + D on first sight)
@@ -21,7 +21,10 @@
  *
  * A failed driver connect is typed by one probe, never by a second driver
  * connect: the probe verifies against the whole trust, which is the
- * driver's trust too. Event-loop connects and several hosts use the whole
+ * driver's trust too. Only when the probe finds the server fine does a
+ * narrowed driver connect once more, with the whole trust (no rotation
+ * within it can fail that), and a second failure is typed without another
+ * probe. Event-loop connects and several hosts use the whole
  * trust and no cache (D; D + P per host on failure). */
 #ifndef RDSS__LIB_CONNECT_H
 #define RDSS__LIB_CONNECT_H
@@ -52,7 +55,7 @@ typedef struct rdss__connect {
     char *verify_name;   /* the config's, or NULL */
     rdss__trust *trust;  /* the whole trust; NULL until rdss__connect_trust */
     rdss__trust *narrow; /* the one root the driver is given instead, or NULL */
-    char key[512];       /* the anchor cache's key; "" when not caching */
+    char key[1024];      /* the anchor cache's key; "" when not caching */
     int retried;         /* the one retry was made */
     int ended;           /* the result was counted */
 } rdss__connect;
@@ -102,9 +105,10 @@ typedef struct rdss__driver_facts {
 /* Types a failed driver connect: the deadline, the verified server's
  * answer, what the driver knew, else the probe of each endpoint against the
  * whole trust. Returns NULL, and no error, in one case: the connect was
- * narrowed to a cached anchor and the probe found the server verifies
- * under another root of the trust (a rotation): the cache now holds that
- * root, and the driver should connect again with rdss__connect_ca_file(). */
+ * narrowed to a cached anchor (and the adapter allows a retry), yet the
+ * probe verifies the server: a rotation. The cache entry is forgotten and
+ * the driver should connect again with rdss__connect_ca_file(), now the
+ * whole trust's. */
 rdss_error *rdss__connect_failed(rdss__connect *c, const rdss__endpoint *endpoints, size_t count,
                                  rdss__driver_facts *facts);
 

@@ -8,23 +8,14 @@
 static atomic_ullong attempts;
 static atomic_ullong results[RDSS_CODE_MAX + 1];
 
-static atomic_int registered;
-
-static void forget_registration(void)
-{
-    atomic_store(&registered, 0);
-}
-
 /* The counts are per process: a child after fork() starts from zero, so
  * that workers forked from one parent never report its connects twice.
- * rdss_global_cleanup() keeps them (they hold no resources). */
-static const rdss__process_state process_counters = {"counters", forget_registration, NULL, NULL,
-                                                     rdss_stats_reset};
+ * Nothing to release: registered for good (rdss_global_cleanup keeps it). */
+static const rdss__process_state process_counters = {"counters", NULL, 0, NULL, NULL, rdss_stats_reset};
 
 void rdss__count_result(rdss_code code)
 {
-    if (!atomic_load_explicit(&registered, memory_order_relaxed) && !atomic_exchange(&registered, 1))
-        rdss__process_register(&process_counters);
+    rdss__process_register(&process_counters);
     atomic_fetch_add_explicit(&attempts, 1, memory_order_relaxed);
     if ((int)code >= 0 && (int)code <= RDSS_CODE_MAX)
         atomic_fetch_add_explicit(&results[code], 1, memory_order_relaxed);

@@ -1,6 +1,7 @@
 #include "core/process.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <openssl/ssl.h>
 
@@ -8,22 +9,33 @@
 
 #define MAX_STATES 16
 
+/* The registry: appended to under `lock`; read without it (a state is
+ * stored before the count that makes it visible). */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t handlers_once = PTHREAD_ONCE_INIT;
-static const rdss__process_state *states[MAX_STATES]; /* in registration order; under lock */
-static int count;
+static const rdss__process_state *_Atomic states[MAX_STATES];
+static atomic_int count;
+
+static int registered(const rdss__process_state *state)
+{
+    int n = atomic_load(&count);
+    for (int i = 0; i < n; i++)
+        if (atomic_load(&states[i]) == state)
+            return 1;
+    return 0;
+}
 
 static void before_fork(void)
 {
     pthread_mutex_lock(&lock);
-    for (int i = count - 1; i >= 0; i--)
+    for (int i = atomic_load(&count) - 1; i >= 0; i--)
         if (states[i]->before_fork != NULL)
             states[i]->before_fork();
 }
 
 static void after_fork_in_parent(void)
 {
-    for (int i = 0; i < count; i++)
+    for (int i = 0; i < atomic_load(&count); i++)
         if (states[i]->after_fork_in_parent != NULL)
             states[i]->after_fork_in_parent();
     pthread_mutex_unlock(&lock);
@@ -31,15 +43,39 @@ static void after_fork_in_parent(void)
 
 static void after_fork_in_child(void)
 {
-    for (int i = 0; i < count; i++)
+    for (int i = 0; i < atomic_load(&count); i++)
         if (states[i]->after_fork_in_child != NULL)
             states[i]->after_fork_in_child();
     pthread_mutex_unlock(&lock);
 }
 
+/* Releases what was registered, in reverse order: what was built on top of
+ * other state (the anchor cache on the trusts) goes first. States without
+ * a release stay registered. The lock is not held while a module releases:
+ * a release may use another module (a trust freed closes its CA file) or
+ * register again (the watchdog, when a connect still holds it). */
+static void release_all(int at_exit)
+{
+    const rdss__process_state *releasing[MAX_STATES];
+    int n = 0;
+    pthread_mutex_lock(&lock);
+    int kept = 0;
+    for (int i = 0; i < atomic_load(&count); i++) {
+        const rdss__process_state *state = states[i];
+        if (state->release == NULL || (at_exit && state->not_at_exit))
+            atomic_store(&states[kept++], state);
+        else
+            releasing[n++] = state;
+    }
+    atomic_store(&count, kept);
+    pthread_mutex_unlock(&lock);
+    for (int i = n - 1; i >= 0; i--)
+        releasing[i]->release();
+}
+
 static void at_exit(void)
 {
-    rdss_global_cleanup();
+    release_all(1);
 }
 
 /* OpenSSL is initialised first, so that its own exit handler, registered
@@ -53,30 +89,19 @@ static void install_handlers(void)
 
 void rdss__process_register(const rdss__process_state *state)
 {
+    if (registered(state))
+        return;
     pthread_once(&handlers_once, install_handlers);
     pthread_mutex_lock(&lock);
-    int known = 0;
-    for (int i = 0; i < count && !known; i++)
-        known = states[i] == state;
-    if (!known && count < MAX_STATES) /* MAX_STATES exceeds the modules that register */
-        states[count++] = state;
+    int n = atomic_load(&count);
+    if (!registered(state) && n < MAX_STATES) { /* MAX_STATES exceeds the modules that register */
+        atomic_store(&states[n], state);
+        atomic_store(&count, n + 1);
+    }
     pthread_mutex_unlock(&lock);
 }
 
-/* Releases in the reverse order of registration: what was built on top of
- * other state (the anchor cache on the trusts) goes first. The lock is not
- * held while a module releases: a release may use another module (a trust
- * freed closes its CA file), never register. */
 void rdss_global_cleanup(void)
 {
-    pthread_mutex_lock(&lock);
-    const rdss__process_state *releasing[MAX_STATES];
-    int n = count;
-    for (int i = 0; i < n; i++)
-        releasing[i] = states[i];
-    count = 0;
-    pthread_mutex_unlock(&lock);
-    for (int i = n - 1; i >= 0; i--)
-        if (releasing[i]->release != NULL)
-            releasing[i]->release();
+    release_all(0);
 }

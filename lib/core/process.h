@@ -11,10 +11,15 @@
 
 typedef struct rdss__process_state {
     const char *name;
-    /* Frees the state; the module builds it again on next use. Runs at
-     * exit and in rdss_global_cleanup(), never concurrently with the
-     * module's other calls (the caller's promise). */
+    /* Frees the state; the module builds it again on next use. Runs in
+     * rdss_global_cleanup(), never concurrently with the module's other
+     * calls (the caller's promise), and at exit unless not_at_exit. NULL:
+     * nothing to free, and the state stays registered (its fork handlers
+     * keep running). */
     void (*release)(void);
+    /* At exit other threads may still be inside the library: state that a
+     * call in progress uses without holding a reference stays. */
+    int not_at_exit;
     /* Around fork(), or NULL: take the module's locks before, release
      * them after, in the parent and the child (the child may also reset
      * what it cannot keep). */
@@ -24,7 +29,9 @@ typedef struct rdss__process_state {
 } rdss__process_state;
 
 /* Registers `state` (a static object of the module) once; registering it
- * again is a no-op until it has been released. Thread-safe. */
+ * again is a no-op until it has been released. Thread-safe, and takes no
+ * lock once `state` is registered, so a module may call it while holding
+ * its own lock after a first call made without. */
 void rdss__process_register(const rdss__process_state *state);
 
 #endif

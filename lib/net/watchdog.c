@@ -36,6 +36,8 @@ static void init_changed(void)
     pthread_condattr_destroy(&attr);
 }
 
+static const rdss__process_state process_watchdog;
+
 /* Ends the thread (rdss_global_cleanup and exit), when no watch is armed:
  * a watch belongs to a connect in progress, which cleanup must not meet. */
 static void stop_thread(void)
@@ -46,7 +48,10 @@ static void stop_thread(void)
         stopping = 1;
         pthread_cond_signal(&changed);
     }
+    int stays = running && !joining;
     pthread_mutex_unlock(&lock);
+    if (stays) /* a connect still runs (a caller broke cleanup's rule): keep its fork handling */
+        rdss__process_register(&process_watchdog);
     if (!joining)
         return;
     pthread_join(thread, NULL);
@@ -77,7 +82,7 @@ static void after_fork_in_child(void)
     pthread_mutex_unlock(&lock);
 }
 
-static const rdss__process_state process_watchdog = {"watchdog thread", stop_thread, lock_watches,
+static const rdss__process_state process_watchdog = {"watchdog thread", stop_thread, 0, lock_watches,
                                                      unlock_watches, after_fork_in_child};
 
 static void *watch_loop(void *unused)

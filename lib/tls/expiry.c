@@ -43,7 +43,7 @@ static void unlock_list(void)
 
 /* A child keeps what its parent warned about: it warns once per process
  * tree, not once per worker. */
-static const rdss__process_state process_expiry = {"expiry warnings", forget_all, lock_list,
+static const rdss__process_state process_expiry = {"expiry warnings", forget_all, 0, lock_list,
                                                    unlock_list, unlock_list};
 
 /* 1 the first time `endpoint` is seen in this process. */

@@ -289,7 +289,9 @@ static void unlock_method(void)
     pthread_mutex_unlock(&nosigpipe_lock);
 }
 
-static const rdss__process_state process_bio_method = {"probe BIO method", release_nosigpipe_method,
+/* Not freed at exit: a probe still running in another thread uses it
+ * without a reference. */
+static const rdss__process_state process_bio_method = {"probe BIO method", release_nosigpipe_method, 1,
                                                        lock_method, unlock_method, unlock_method};
 
 /* Under nosigpipe_lock. */

@@ -90,6 +90,7 @@ static int create_private_file(const char *name, const char *text, size_t len, r
     }
     out->path = path;
     out->tmp_dir = dir;
+    out->owner = getpid();
     return 1;
 fail:
     free(dir);
@@ -146,7 +147,7 @@ rdss_code rdss__text_file_create(const char *name, const char *text, size_t len,
 
 void rdss__ca_file_destroy(rdss__ca_file *file)
 {
-    if (file->tmp_dir != NULL && file->path != NULL) {
+    if (file->tmp_dir != NULL && file->path != NULL && file->owner == getpid()) {
         unlink(file->path);
         rmdir(file->tmp_dir);
     }
@@ -159,7 +160,7 @@ void rdss__ca_file_destroy(rdss__ca_file *file)
     file->tmp_dir = NULL;
 }
 
-static rdss__ca_file empty_file = {-1, NULL, NULL};
+static rdss__ca_file empty_file = {-1, NULL, NULL, 0};
 static pthread_mutex_t empty_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void release_empty_file(void)
@@ -179,7 +180,7 @@ static void unlock_empty(void)
     pthread_mutex_unlock(&empty_lock);
 }
 
-static const rdss__process_state process_empty_file = {"empty file", release_empty_file, lock_empty,
+static const rdss__process_state process_empty_file = {"empty file", release_empty_file, 0, lock_empty,
                                                        unlock_empty, unlock_empty};
 
 /* The path stays valid until rdss_global_cleanup() or exit. */

@@ -15,6 +15,7 @@ typedef struct rdss__ca_file {
     int fd;        /* the memfd, or -1 */
     char *path;    /* what the drivers are given */
     char *tmp_dir; /* fallback only: the private directory to remove */
+    pid_t owner;   /* fallback only: the process that removes it (not a forked child) */
 } rdss__ca_file;
 
 /* Writes `certs` as PEM. On failure RDSS_ERR_INTERNAL. */

@@ -269,7 +269,7 @@ static void unlock_both(void)
 /* Released before OpenSSL's own clean-up (core/process.c), so the
  * fallback CA file (when memfd is unavailable) does not outlive the
  * process and leak checkers see nothing left. */
-static const rdss__process_state process_trusts = {"trusts", release_process_trusts, lock_both,
+static const rdss__process_state process_trusts = {"trusts", release_process_trusts, 0, lock_both,
                                                    unlock_both, unlock_both};
 
 static void remember(lazy_trust *lazy, rdss_code code, rdss__trust *trust, rdss_error *e)
@@ -363,17 +363,38 @@ const unsigned char *rdss__trust_digest(const rdss__trust *trust)
     return trust->digest;
 }
 
-rdss_code rdss__trust_of_one(const rdss__trust *full, X509 *cert, rdss__trust **out)
+/* A certificate that is not its own issuer: an intermediate CA a bundle
+ * may carry for servers that send their leaf alone. */
+static int is_intermediate(X509 *cert)
 {
-    STACK_OF(X509) *one = sk_X509_new_null();
-    if (one == NULL || !sk_X509_push(one, cert)) {
-        sk_X509_free(one);
+    return X509_check_issued(cert, cert) != X509_V_OK;
+}
+
+rdss_code rdss__trust_narrowed(const rdss__trust *full, X509 *cert, rdss__trust **out)
+{
+    STACK_OF(X509) *narrowed = sk_X509_new_null();
+    int failed = narrowed == NULL || !sk_X509_push(narrowed, cert);
+    if (!failed)
+        X509_up_ref(cert);
+    /* The root alone would fail a server whose path runs through one of
+     * the bundle's intermediates: they come along (a bundle of roots, as
+     * RDS's, has none). Without the root they lead to, they anchor
+     * nothing: the drivers accept no partial chain. */
+    for (int i = 0; !failed && i < sk_X509_num(full->certs); i++) {
+        X509 *other = sk_X509_value(full->certs, i);
+        if (X509_cmp(other, cert) == 0 || !is_intermediate(other))
+            continue;
+        failed = !sk_X509_push(narrowed, other);
+        if (!failed)
+            X509_up_ref(other);
+    }
+    if (failed) {
+        sk_X509_pop_free(narrowed, X509_free);
         return RDSS_ERR_INTERNAL;
     }
-    X509_up_ref(cert);
     char *cn = rdss__cert_subject_cn(cert);
     char label[512];
     snprintf(label, sizeof(label), "%s (narrowed to %s)", full->label, cn ? cn : "one root");
     free(cn);
-    return trust_build(one, label, out, NULL);
+    return trust_build(narrowed, label, out, NULL);
 }

@@ -44,8 +44,10 @@ int rdss__trust_has_proxy_roots(const rdss__trust *trust);
  * certificates in another config, find what was learned under it. */
 const unsigned char *rdss__trust_digest(const rdss__trust *trust);
 
-/* A trust of `cert` alone (a certificate of `full`), labelled after full. */
-rdss_code rdss__trust_of_one(const rdss__trust *full, X509 *cert, rdss__trust **out);
+/* A trust of `cert` (a root of `full`) and of full's intermediates, if any,
+ * labelled after full: what a driver needs to verify a server `cert`
+ * anchored. */
+rdss_code rdss__trust_narrowed(const rdss__trust *full, X509 *cert, rdss__trust **out);
 
 rdss__trust *rdss__trust_ref(rdss__trust *trust);
 void rdss__trust_unref(rdss__trust *trust);

@@ -140,6 +140,29 @@ static void handshakes_per_connect(void **state)
     rotation_set_free(&r);
 }
 
+/* A server that sends its leaf alone, and a bundle that carries the
+ * intermediate: the one-root file the cache gives libpq keeps the bundle's
+ * intermediates, so the cached connect is still one handshake. */
+static void a_bare_leaf_and_a_bundle_with_the_intermediate(void **state)
+{
+    (void)state;
+    rotation_set r;
+    rotation_set_make(&r);
+    char *pem = tc_pem((tc_cert[]){r.sub, r.root_a}, 2);
+    char *file = tc_write(r.dir, "with-intermediate.pem", pem, strlen(pem), 0644);
+    rdss_config *cfg = scenario_bundle_plus(file);
+    scratch_pg_serve(&r.leaf_a, NULL);
+    fake_server *relay = fake_server_start_relay(FAKE_TCP_RELAY, atoi(SCRATCH("PG_PORT")));
+    connects_with(relay, cfg, RDSS_OK, 2, "leaf alone, first sight: the probe, then libpq");
+    connects_with(relay, cfg, RDSS_OK, 1, "leaf alone, anchor cached: libpq alone");
+    fake_server_stop(relay);
+    scratch_pg_restore(NULL);
+    rdss_config_free(cfg);
+    free(file);
+    free(pem);
+    rotation_set_free(&r);
+}
+
 static void a_good_leaf_connects_again(void **state)
 {
     (void)state;
@@ -194,6 +217,7 @@ int main(void)
         cmocka_unit_test(a_leaf_expiring_in_10_days_warns),
         cmocka_unit_test(rotations_keep_the_full_bundle_semantics),
         cmocka_unit_test(handshakes_per_connect),
+        cmocka_unit_test(a_bare_leaf_and_a_bundle_with_the_intermediate),
         cmocka_unit_test(a_good_leaf_connects_again),
         cmocka_unit_test_teardown(a_server_without_tls_is_tls_refused, scratch_pg_restore),
     };

@@ -10,8 +10,10 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <dlfcn.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,6 +161,76 @@ static int child_connects_with_the_inherited_cache(void *arg)
     return CHILD_OK;
 }
 
+static int child_counts_from_zero(void *arg)
+{
+    (void)arg;
+    return rdss_stats_attempts() == 0 ? CHILD_OK : CHILD_COUNTERS;
+}
+
+static void a_child_after_cleanup_counts_from_zero(void **state)
+{
+    (void)state;
+    rdss_config *cfg = whole_bundle();
+    assert_int_equal(pg_connect(cfg), RDSS_OK);
+    rdss_global_cleanup();
+    assert_true(rdss_stats_attempts() > 0); /* cleanup keeps the counts... */
+    assert_int_equal(in_child(child_counts_from_zero, NULL), CHILD_OK); /* ...a child starts its own */
+    rdss_config_free(cfg);
+    rdss_global_cleanup();
+}
+
+/* The library reads RDSSECURE_CA_BUNDLE while it builds the default trust,
+ * under that trust's lock: this program's secure_getenv (which the
+ * library's call reaches first) makes that build slow on demand. */
+static atomic_int slow_build;
+
+/* (visible: the build hides symbols by default) */
+__attribute__((visibility("default"))) char *secure_getenv(const char *name)
+{
+    static char *(*real)(const char *);
+    if (real == NULL)
+        *(void **)&real = dlsym(RTLD_NEXT, "secure_getenv");
+    if (atomic_load(&slow_build) && strcmp(name, "RDSSECURE_CA_BUNDLE") == 0)
+        nanosleep(&(struct timespec){0, 300 * 1000 * 1000}, NULL);
+    return real(name);
+}
+
+static void *build_default_trust(void *arg)
+{
+    (void)arg;
+    rdss_config *cfg = rdss_config_new();
+    rdss_code code = rdss_config_check_trust(cfg, NULL);
+    rdss_config_free(cfg);
+    return code == RDSS_OK ? NULL : (void *)1;
+}
+
+static int child_does_nothing(void *arg)
+{
+    (void)arg;
+    return CHILD_OK;
+}
+
+/* fork() while another thread builds the default trust: the fork handlers
+ * take the library's locks in one order, and the build (which takes the
+ * embedded trust inside) must not wait for the registry the fork holds. */
+static void fork_during_the_first_trust_build(void **state)
+{
+    (void)state;
+    rdss_global_cleanup(); /* the default trust is built again below */
+    atomic_store(&slow_build, 1);
+    pthread_t builder;
+    assert_int_equal(pthread_create(&builder, NULL, build_default_trust, NULL), 0);
+    nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL); /* the builder is in secure_getenv */
+    alarm(30); /* a deadlock ends the test here */
+    assert_int_equal(in_child(child_does_nothing, NULL), CHILD_OK);
+    void *failed = (void *)1;
+    pthread_join(builder, &failed);
+    alarm(0);
+    atomic_store(&slow_build, 0);
+    assert_null(failed);
+    rdss_global_cleanup();
+}
+
 static void a_child_keeps_the_cache_and_counts_its_own(void **state)
 {
     (void)state;
@@ -259,6 +331,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(cleanup_releases_everything_and_the_library_works_again),
         cmocka_unit_test(a_child_keeps_the_cache_and_counts_its_own),
+        cmocka_unit_test(a_child_after_cleanup_counts_from_zero),
+        cmocka_unit_test(fork_during_the_first_trust_build),
         cmocka_unit_test(fork_from_a_threaded_program),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
