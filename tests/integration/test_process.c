@@ -121,19 +121,34 @@ static void cleanup_releases_everything_and_the_library_works_again(void **state
 }
 
 /* Runs `child` in a forked process, which a watchdog alarm ends if it
- * hangs (a lock it inherited held); its exit status, or -signal. */
-static int in_child(int (*child)(void *), void *arg)
+ * hangs (a lock it inherited held); its exit status, or -signal. With
+ * `then_exec`, the child ends by exec'ing a shell that exits with that
+ * status, as POSIX asks of a child of a threaded program: valgrind then
+ * leaves it alone, where it would count the other threads' OpenSSL state,
+ * unreachable in a child that lacks them, as leaks. */
+static int in_child_ending(int (*child)(void *), void *arg, int then_exec)
 {
     fflush(NULL);
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
         alarm(60);
-        _exit(child(arg));
+        int code = child(arg);
+        if (then_exec) {
+            char text[16];
+            snprintf(text, sizeof(text), "%d", code);
+            execl("/bin/sh", "sh", "-c", "exit \"$1\"", "sh", text, (char *)NULL);
+        }
+        _exit(code);
     }
     int status = 0;
     assert_int_equal(waitpid(pid, &status, 0), pid);
     return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+}
+
+static int in_child(int (*child)(void *), void *arg)
+{
+    return in_child_ending(child, arg, 0);
 }
 
 /* Exit statuses of the child's checks, to name what failed. */
@@ -307,7 +322,7 @@ static void fork_from_a_threaded_program(void **state)
         while (workers.parked < WORKERS)
             pthread_cond_wait(&workers.changed, &workers.lock);
         pthread_mutex_unlock(&workers.lock);
-        assert_int_equal(in_child(child_connects_once_each, cfg), CHILD_OK);
+        assert_int_equal(in_child_ending(child_connects_once_each, cfg, 1), CHILD_OK);
         pthread_mutex_lock(&workers.lock);
         workers.pause = 0;
         pthread_cond_broadcast(&workers.changed);
