@@ -14,7 +14,7 @@
 
 int rdss__narrow_worth_it(const rdss__trust *full)
 {
-    return sk_X509_num(rdss__trust_certs(full)) > SMALL_TRUST;
+    return rdss__trust_has_more_than(full, SMALL_TRUST);
 }
 
 typedef struct entry {

@@ -7,6 +7,7 @@
 #include "core/counters.h"
 #include "core/error.h"
 #include "trust/config.h"
+#include "trust/endpoint.h"
 
 rdss_code rdss__connect_begin(rdss__connect *c, rdss_engine engine, const rdss_config *cfg,
                               rdss_error **err)
@@ -52,8 +53,17 @@ rdss_code rdss__connect_choose_anchor(rdss__connect *c, const rdss__endpoint *en
     if (leaf == NULL) {
         if (!caching)
             return RDSS_OK;
-        c->narrow = rdss__narrow_lookup(c->trust, c->key);
-        if (c->narrow != NULL)
+        /* What a verified connect taught, first: it may be a root of
+         * another region than the name's. (Not for a trust nobody has
+         * decoded yet: the cache keys on the certificates.) */
+        if (rdss__trust_decoded(c->trust) && (c->narrow = rdss__narrow_lookup(c->trust, c->key)) != NULL)
+            return RDSS_OK;
+        /* An RDS name: its region's roots, and no probe (see connect.h). */
+        char region[RDSS__REGION_MAX];
+        if (rdss__endpoint_region(endpoint->verify_name, region) &&
+            (c->narrow = rdss__trust_region(c->trust, region)) != NULL)
+            return RDSS_OK;
+        if ((c->narrow = rdss__narrow_lookup(c->trust, c->key)) != NULL)
             return RDSS_OK;
     } else {
         *leaf = NULL;

@@ -3,9 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/bio.h>
+#include <openssl/evp.h>
 #include <openssl/pem.h>
 
 #include "core/error.h"
+#include "trust/certinfo.h"
 
 static const char BEGIN_LINE[] = "-----BEGIN CERTIFICATE-----";
 static const char END_LINE[] = "-----END CERTIFICATE-----";
@@ -95,4 +97,92 @@ void rdss__pem_blocks_free(rdss__pem_blocks *blocks)
     free(blocks->items);
     blocks->items = NULL;
     blocks->count = 0;
+}
+
+/* The DER of one block's base64 body (between its BEGIN and END lines), or
+ * NULL; *der_len its length. */
+static unsigned char *block_der(const char *body, const char *body_end, int *der_len)
+{
+    int in = (int)(body_end - body);
+    unsigned char *der = malloc((size_t)in * 3 / 4 + 3);
+    EVP_ENCODE_CTX *ctx = EVP_ENCODE_CTX_new();
+    int len = 0, tail = 0;
+    if (der == NULL || ctx == NULL) {
+        free(der);
+        EVP_ENCODE_CTX_free(ctx);
+        return NULL;
+    }
+    EVP_DecodeInit(ctx);
+    int ok = EVP_DecodeUpdate(ctx, der, &len, (const unsigned char *)body, in) >= 0 &&
+             EVP_DecodeFinal(ctx, der + len, &tail) == 1;
+    EVP_ENCODE_CTX_free(ctx);
+    if (!ok) {
+        free(der);
+        return NULL;
+    }
+    *der_len = len + tail;
+    return der;
+}
+
+/* The region an RDS root's name carries, read from its DER without decoding
+ * the certificate: the first "Amazon RDS " string in it (the subject and
+ * issuer of a root are the same name). */
+static int der_region(const unsigned char *der, int len, char out[RDSS__REGION_MAX])
+{
+    static const char marker[] = "Amazon RDS ";
+    const size_t marker_len = sizeof(marker) - 1;
+    for (int i = 0; i + (int)marker_len < len; i++) {
+        if (memcmp(der + i, marker, marker_len) != 0)
+            continue;
+        char name[128];
+        size_t n = 0;
+        for (int k = i; k < len && n + 1 < sizeof(name) && der[k] >= 0x20 && der[k] < 0x7f; k++)
+            name[n++] = (char)der[k];
+        name[n] = '\0';
+        return rdss__find_region(name, out);
+    }
+    return 0;
+}
+
+rdss_code rdss__pem_region_slice(const char *pem, size_t len, const char *region, char **out,
+                                 size_t *out_len)
+{
+    *out = NULL;
+    *out_len = 0;
+    size_t line = 1, used = 0, capacity = 0;
+    const char *end = pem + len;
+    for (const char *cursor = pem;;) {
+        const char *begin = find(cursor, end, BEGIN_LINE, &line);
+        const char *block_end = begin ? find(begin + sizeof(BEGIN_LINE) - 1, end, END_LINE, &line) : NULL;
+        if (block_end == NULL)
+            break;
+        block_end += sizeof(END_LINE) - 1;
+        cursor = block_end;
+        int der_len = 0;
+        unsigned char *der = block_der(begin + sizeof(BEGIN_LINE) - 1, block_end - (sizeof(END_LINE) - 1),
+                                       &der_len);
+        char found[RDSS__REGION_MAX];
+        int matches = der != NULL && der_region(der, der_len, found) && strcmp(found, region) == 0;
+        free(der);
+        if (!matches)
+            continue;
+        size_t block_len = (size_t)(block_end - begin);
+        if (used + block_len + 2 > capacity) {
+            size_t grown = (used + block_len + 2) * 2;
+            char *bigger = realloc(*out, grown);
+            if (bigger == NULL) {
+                free(*out);
+                *out = NULL;
+                return RDSS_ERR_INTERNAL;
+            }
+            *out = bigger;
+            capacity = grown;
+        }
+        memcpy(*out + used, begin, block_len);
+        used += block_len;
+        (*out)[used++] = '\n';
+        (*out)[used] = '\0';
+    }
+    *out_len = used;
+    return RDSS_OK;
 }

@@ -27,4 +27,12 @@ rdss_code rdss__pem_split(const char *pem, size_t len, const char *label, rdss__
 
 void rdss__pem_blocks_free(rdss__pem_blocks *blocks);
 
+/* The complete certificate blocks of `pem` whose RDS name carries `region`
+ * ("Amazon RDS us-east-1 Root CA RSA2048 G1"), copied out in order, found
+ * without decoding the certificates (what a driver then decodes checks
+ * them). *out is NULL (and *out_len 0) when there are none; free it.
+ * RDSS_ERR_INTERNAL when out of memory. */
+rdss_code rdss__pem_region_slice(const char *pem, size_t len, const char *region, char **out,
+                                 size_t *out_len);
+
 #endif

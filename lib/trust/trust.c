@@ -13,42 +13,83 @@
 #include "trust/bundle_file.h"
 #include "trust/cafile.h"
 #include "trust/certinfo.h"
+#include "trust/edition.h"
 #include "trust/embedded.h"
 #include "core/error.h"
 #include "core/process.h"
 #include "trust/pem.h"
 
+/* The roots of one region, cut from a trust for a driver (rdss__trust_region). */
+typedef struct region_slice {
+    char region[RDSS__REGION_MAX];
+    rdss__trust *slice; /* NULL: the trust has none */
+} region_slice;
+
 struct rdss__trust {
     atomic_int refs;
-    unsigned char digest[32]; /* of the certificates: equal content, equal digest */
     char *label;
+    /* A trust of an official edition's bytes (rdss__trust_of_edition) is
+     * parsed only when something needs its certificates: a connect by an
+     * RDS name needs only its region's roots. */
+    const char *pem;   /* those bytes (owned when pem_owned), or NULL */
+    size_t pem_len;
+    char *pem_owned;
+    pthread_mutex_t lock; /* the lazy parts: */
+    atomic_int parsed;    /* certs, store and digest are there */
+    atomic_int ca_ready;  /* ca_file is there */
+    unsigned char digest[32]; /* of the certificates: equal content, equal digest */
     STACK_OF(X509) *certs;
     X509_STORE *store; /* the same certificates, for our own verification */
     rdss__ca_file ca_file;
+    region_slice *slices;
+    size_t slice_count;
 };
 
 static void trust_destroy(rdss__trust *trust)
 {
+    for (size_t i = 0; i < trust->slice_count; i++)
+        rdss__trust_unref(trust->slices[i].slice);
+    free(trust->slices);
     rdss__ca_file_destroy(&trust->ca_file);
     X509_STORE_free(trust->store);
     sk_X509_pop_free(trust->certs, X509_free);
     free(trust->label);
+    free(trust->pem_owned);
+    pthread_mutex_destroy(&trust->lock);
     free(trust);
 }
 
-/* Takes ownership of `certs` whatever happens. */
-static rdss_code trust_build(STACK_OF(X509) *certs, const char *label, rdss__trust **out,
-                             rdss_error **err)
+static rdss__trust *trust_new(const char *label)
 {
     rdss__trust *trust = calloc(1, sizeof(*trust));
     if (trust == NULL || (trust->label = strdup(label)) == NULL) {
         free(trust);
-        sk_X509_pop_free(certs, X509_free);
-        return rdss__fail(err, RDSS_ERR_INTERNAL, "out of memory building trust from %s", label);
+        return NULL;
     }
     atomic_init(&trust->refs, 1);
-    trust->certs = certs;
+    atomic_init(&trust->parsed, 0);
+    atomic_init(&trust->ca_ready, 0);
+    pthread_mutex_init(&trust->lock, NULL);
     trust->ca_file.fd = -1;
+    return trust;
+}
+
+int rdss__trust_decoded(const rdss__trust *trust)
+{
+    return atomic_load(&trust->parsed);
+}
+
+int rdss__trust_has_more_than(const rdss__trust *trust, int count)
+{
+    if (!atomic_load(&trust->parsed) && trust->pem != NULL)
+        return 1; /* an official edition: about a hundred roots */
+    return sk_X509_num(trust->certs) > count;
+}
+
+/* Digest and store of trust->certs: 0 when that failed. */
+static int index_certs(rdss__trust *trust)
+{
+    STACK_OF(X509) *certs = trust->certs;
     /* SHA-256 over each certificate's SHA-256, in order */
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     int hashed = md != NULL && EVP_DigestInit_ex(md, EVP_sha256(), NULL);
@@ -60,28 +101,93 @@ static rdss_code trust_build(STACK_OF(X509) *certs, const char *label, rdss__tru
     }
     hashed = hashed && EVP_DigestFinal_ex(md, trust->digest, NULL);
     EVP_MD_CTX_free(md);
-    if (!hashed) {
-        trust_destroy(trust);
-        return rdss__fail(err, RDSS_ERR_INTERNAL, "cannot hash the certificates of %s", label);
-    }
-    trust->store = X509_STORE_new();
+    trust->store = hashed ? X509_STORE_new() : NULL;
     for (int i = 0; trust->store != NULL && i < sk_X509_num(certs); i++) {
         if (!X509_STORE_add_cert(trust->store, sk_X509_value(certs, i))) {
             X509_STORE_free(trust->store);
             trust->store = NULL;
         }
     }
-    if (trust->store == NULL) {
+    return trust->store != NULL;
+}
+
+/* Takes ownership of `certs` whatever happens. */
+static rdss_code trust_build(STACK_OF(X509) *certs, const char *label, rdss__trust **out,
+                             rdss_error **err)
+{
+    rdss__trust *trust = trust_new(label);
+    if (trust == NULL) {
+        sk_X509_pop_free(certs, X509_free);
+        return rdss__fail(err, RDSS_ERR_INTERNAL, "out of memory building trust from %s", label);
+    }
+    trust->certs = certs;
+    if (!index_certs(trust)) {
         trust_destroy(trust);
-        return rdss__fail(err, RDSS_ERR_INTERNAL, "cannot build the certificate store for %s", label);
+        return rdss__fail(err, RDSS_ERR_INTERNAL, "cannot index the certificates of %s", label);
     }
     rdss_code code = rdss__ca_file_create(certs, &trust->ca_file, err);
     if (code != RDSS_OK) {
         trust_destroy(trust);
         return code;
     }
+    atomic_store(&trust->parsed, 1);
+    atomic_store(&trust->ca_ready, 1);
     *out = trust;
     return RDSS_OK;
+}
+
+/* An edition's certificates, decoded now; those that do not decode are left
+ * out (none do: the edition was checked when it was pinned). */
+static void parse_now(rdss__trust *trust)
+{
+    pthread_mutex_lock(&trust->lock);
+    if (!atomic_load(&trust->parsed)) {
+        rdss__pem_blocks blocks;
+        trust->certs = sk_X509_new_null();
+        if (trust->certs != NULL && rdss__pem_split(trust->pem, trust->pem_len, trust->label, &blocks, NULL) == RDSS_OK) {
+            for (size_t i = 0; i < blocks.count; i++)
+                if (blocks.items[i].cert != NULL && sk_X509_push(trust->certs, blocks.items[i].cert))
+                    blocks.items[i].cert = NULL;
+            rdss__pem_blocks_free(&blocks);
+        }
+        if (trust->certs == NULL || !index_certs(trust)) {
+            /* out of memory: an empty store, which verifies nothing */
+            if (trust->certs == NULL)
+                trust->certs = sk_X509_new_null();
+            if (trust->store == NULL)
+                trust->store = X509_STORE_new();
+        }
+        atomic_store(&trust->parsed, 1);
+    }
+    pthread_mutex_unlock(&trust->lock);
+}
+
+static rdss__trust *parsed(const rdss__trust *trust)
+{
+    rdss__trust *t = (rdss__trust *)trust; /* logically const: parsing adds, never changes */
+    if (!atomic_load(&t->parsed))
+        parse_now(t);
+    return t;
+}
+
+rdss_code rdss__trust_of_edition(const char *pem, size_t len, int copy, const char *label, rdss__trust **out,
+                                 rdss_error **err)
+{
+    *out = NULL;
+    rdss__trust *trust = trust_new(label);
+    if (trust != NULL && copy && (trust->pem_owned = malloc(len + 1)) != NULL) {
+        memcpy(trust->pem_owned, pem, len);
+        trust->pem_owned[len] = '\0';
+    }
+    if (trust == NULL || (copy && trust->pem_owned == NULL)) {
+        if (trust != NULL)
+            trust_destroy(trust);
+        return rdss__fail(err, RDSS_ERR_INTERNAL, "out of memory building trust from %s", label);
+    }
+    trust->pem = copy ? trust->pem_owned : pem;
+    trust->pem_len = len;
+    *out = trust;
+    return rdss__succeed(err);
 }
 
 static rdss_code bundle_entry_error(rdss_error **err, const char *label, size_t index,
@@ -140,6 +246,19 @@ rdss_code rdss__trust_from_pem(const char *pem, size_t len, const char *label, r
     return trust_build(certs, label, out, err);
 }
 
+/* Whether `data` is, byte for byte, an official edition the library knows
+ * (checked when it was pinned): then it need not be checked again. */
+static int is_known_edition(const char *data, size_t len)
+{
+    unsigned char digest[32];
+    char hex[65];
+    if (!EVP_Digest(data, len, digest, NULL, EVP_sha256(), NULL))
+        return 0;
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+    return rdss__edition_of_sha256(hex) != NULL;
+}
+
 rdss_code rdss__trust_from_file(const char *path, rdss__trust **out, rdss_error **err)
 {
     *out = NULL;
@@ -147,7 +266,9 @@ rdss_code rdss__trust_from_file(const char *path, rdss__trust **out, rdss_error 
     size_t len = 0;
     char *label = NULL;
     rdss_code code = rdss__read_bundle_file(path, &data, &len, &label, err);
-    if (code == RDSS_OK)
+    if (code == RDSS_OK && is_known_edition(data, len))
+        code = rdss__trust_of_edition(data, len, 1, label, out, err);
+    else if (code == RDSS_OK)
         code = rdss__trust_from_pem(data, len, label, out, err);
     free(data);
     free(label);
@@ -169,8 +290,9 @@ rdss_code rdss__trust_union(const rdss__trust *a, const rdss__trust *b, const ch
     STACK_OF(X509) *certs = sk_X509_new_null();
     const rdss__trust *parts[2] = {a, b};
     for (int p = 0; certs != NULL && p < 2; p++) {
-        for (int i = 0; i < sk_X509_num(parts[p]->certs); i++) {
-            X509 *cert = sk_X509_value(parts[p]->certs, i);
+        STACK_OF(X509) *from = rdss__trust_certs(parts[p]);
+        for (int i = 0; i < sk_X509_num(from); i++) {
+            X509 *cert = sk_X509_value(from, i);
             if (contains(certs, cert))
                 continue;
             if (!X509_up_ref(cert))
@@ -204,7 +326,16 @@ void rdss__trust_unref(rdss__trust *trust)
 
 const char *rdss__trust_ca_file(const rdss__trust *trust)
 {
-    return trust->ca_file.path;
+    rdss__trust *t = (rdss__trust *)trust; /* logically const, as in parsed() */
+    if (!atomic_load(&t->ca_ready)) {
+        pthread_mutex_lock(&t->lock);
+        /* an edition's bytes go to the driver as they are, undecoded */
+        if (!atomic_load(&t->ca_ready) &&
+            rdss__text_file_create("ca.pem", t->pem, t->pem_len, &t->ca_file, NULL) == RDSS_OK)
+            atomic_store(&t->ca_ready, 1);
+        pthread_mutex_unlock(&t->lock);
+    }
+    return t->ca_file.path;
 }
 
 const char *rdss__trust_label(const rdss__trust *trust)
@@ -214,12 +345,12 @@ const char *rdss__trust_label(const rdss__trust *trust)
 
 X509_STORE *rdss__trust_store(const rdss__trust *trust)
 {
-    return trust->store;
+    return parsed(trust)->store;
 }
 
 STACK_OF(X509) *rdss__trust_certs(const rdss__trust *trust)
 {
-    return trust->certs;
+    return parsed(trust)->certs;
 }
 
 /* ---- process-wide trusts, built on first use ------------------------- */
@@ -303,8 +434,9 @@ static void build_embedded(lazy_trust *lazy)
 {
     rdss__trust *trust = NULL;
     rdss_error *e = NULL;
-    rdss_code code = rdss__trust_from_pem(rdss__embedded_rds_roots_pem,
-                                          rdss__embedded_rds_roots_pem_len, "embedded", &trust, &e);
+    /* checked when it was pinned: parsed only when needed */
+    rdss_code code = rdss__trust_of_edition(rdss__embedded_rds_roots_pem, rdss__embedded_rds_roots_pem_len, 0,
+                                            "embedded", &trust, &e);
     remember(lazy, code, trust, e);
 }
 
@@ -360,7 +492,7 @@ int rdss__trust_has_proxy_roots(const rdss__trust *trust)
 
 const unsigned char *rdss__trust_digest(const rdss__trust *trust)
 {
-    return trust->digest;
+    return parsed(trust)->digest;
 }
 
 /* A certificate that is not its own issuer: an intermediate CA a bundle
@@ -380,8 +512,9 @@ rdss_code rdss__trust_narrowed(const rdss__trust *full, X509 *cert, rdss__trust 
      * the bundle's intermediates: they come along (a bundle of roots, as
      * RDS's, has none). Without the root they lead to, they anchor
      * nothing: the drivers accept no partial chain. */
-    for (int i = 0; !failed && i < sk_X509_num(full->certs); i++) {
-        X509 *other = sk_X509_value(full->certs, i);
+    STACK_OF(X509) *all = rdss__trust_certs(full);
+    for (int i = 0; !failed && i < sk_X509_num(all); i++) {
+        X509 *other = sk_X509_value(all, i);
         if (X509_cmp(other, cert) == 0 || !is_intermediate(other))
             continue;
         failed = !sk_X509_push(narrowed, other);
@@ -397,4 +530,71 @@ rdss_code rdss__trust_narrowed(const rdss__trust *full, X509 *cert, rdss__trust 
     snprintf(label, sizeof(label), "%s (narrowed to %s)", full->label, cn ? cn : "one root");
     free(cn);
     return trust_build(narrowed, label, out, NULL);
+}
+
+/* The certificates of `trust` whose RDS name carries `region`, with its
+ * intermediates, from the parsed certificates. Under trust->lock. */
+static rdss_code slice_of_certs(rdss__trust *trust, const char *region, const char *label, rdss__trust **out)
+{
+    STACK_OF(X509) *slice = sk_X509_new_null();
+    int failed = slice == NULL, matched = 0;
+    for (int i = 0; !failed && i < sk_X509_num(trust->certs); i++) {
+        X509 *cert = sk_X509_value(trust->certs, i);
+        char *cn = rdss__cert_subject_cn(cert);
+        char found[RDSS__REGION_MAX];
+        int in_region = cn != NULL && rdss__find_region(cn, found) && strcmp(found, region) == 0;
+        free(cn);
+        matched += in_region;
+        if (!in_region && !is_intermediate(cert))
+            continue;
+        failed = !sk_X509_push(slice, cert);
+        if (!failed)
+            X509_up_ref(cert);
+    }
+    if (failed || !matched) {
+        sk_X509_pop_free(slice, X509_free);
+        return failed ? RDSS_ERR_INTERNAL : RDSS_OK;
+    }
+    return trust_build(slice, label, out, NULL);
+}
+
+/* The same, cut from an edition's bytes without decoding the rest. */
+static rdss_code slice_of_pem(const rdss__trust *trust, const char *region, const char *label, rdss__trust **out)
+{
+    char *pem = NULL;
+    size_t len = 0;
+    rdss_code code = rdss__pem_region_slice(trust->pem, trust->pem_len, region, &pem, &len);
+    if (code == RDSS_OK && pem != NULL)
+        code = rdss__trust_from_pem(pem, len, label, out, NULL);
+    free(pem);
+    return code;
+}
+
+#define MAX_SLICES 64 /* more regions than AWS has: names are the caller's */
+
+rdss__trust *rdss__trust_region(const rdss__trust *trust, const char *region)
+{
+    rdss__trust *t = (rdss__trust *)trust; /* logically const, as in parsed() */
+    rdss__trust *slice = NULL;
+    pthread_mutex_lock(&t->lock);
+    for (size_t i = 0; i < t->slice_count; i++) {
+        if (strcmp(t->slices[i].region, region) == 0) {
+            slice = rdss__trust_ref(t->slices[i].slice);
+            pthread_mutex_unlock(&t->lock);
+            return slice;
+        }
+    }
+    char label[600];
+    snprintf(label, sizeof(label), "%s (the %s roots)", t->label, region);
+    rdss_code code = atomic_load(&t->parsed) || t->pem == NULL ? slice_of_certs(t, region, label, &slice)
+                                                                : slice_of_pem(t, region, label, &slice);
+    region_slice *grown = NULL;
+    if (code == RDSS_OK && t->slice_count < MAX_SLICES &&
+        (grown = realloc(t->slices, (t->slice_count + 1) * sizeof(*grown))) != NULL) {
+        t->slices = grown;
+        snprintf(t->slices[t->slice_count].region, RDSS__REGION_MAX, "%s", region);
+        t->slices[t->slice_count++].slice = rdss__trust_ref(slice);
+    }
+    pthread_mutex_unlock(&t->lock);
+    return slice;
 }

@@ -18,7 +18,30 @@ typedef struct rdss__trust rdss__trust;
 rdss_code rdss__trust_from_pem(const char *pem, size_t len, const char *label, rdss__trust **out,
                                rdss_error **err);
 
-/* rdss__read_bundle_file() followed by rdss__trust_from_pem(). */
+/* A trust of an official edition's bytes (the embedded one, or a file of
+ * a known edition): not checked again, and not decoded until something
+ * needs its certificates. `copy`: keep a copy of `pem` (else it must live
+ * as long as the process). */
+rdss_code rdss__trust_of_edition(const char *pem, size_t len, int copy, const char *label, rdss__trust **out,
+                                 rdss_error **err);
+
+/* The roots of `trust` whose RDS name carries `region` (and its
+ * intermediates): what a driver needs for an endpoint of that region, a
+ * subset of the trust. Cut once per trust and region (from an edition's
+ * bytes without decoding the others), as a new reference; NULL when the
+ * trust has no root of that region. */
+rdss__trust *rdss__trust_region(const rdss__trust *trust, const char *region);
+
+/* Whether the certificates are decoded (always, but for an edition's
+ * nobody needed yet). */
+int rdss__trust_decoded(const rdss__trust *trust);
+
+/* Whether the trust holds more than `count` certificates, without decoding
+ * an edition's. */
+int rdss__trust_has_more_than(const rdss__trust *trust, int count);
+
+/* rdss__read_bundle_file() followed by rdss__trust_from_pem(), or by
+ * rdss__trust_of_edition() for a file of a known edition. */
 rdss_code rdss__trust_from_file(const char *path, rdss__trust **out, rdss_error **err);
 
 /* The union of two trusts (duplicates dropped), labelled `label`. */

@@ -163,10 +163,13 @@ static void expect_everywhere(const char *what, const tc_cert *chain, int n, con
                     print_message("    driver: %s\n", driver[0] ? driver : "(none: the probe refused first)");
                 /* the path each trust is for: a failed connect with the
                  * one-root trust is the driver's (then typed by the probe);
-                 * with bundle+root the probe refuses before the driver runs.
-                 * (MySQL with a verify-name always probes first: it pins the
-                 * certificate the probe verified.) */
-                int probe_first = kind == BUNDLE_PLUS_ROOT || (mysql && verify_name != NULL);
+                 * with bundle+root the probe refuses before the driver runs,
+                 * except where the name is an RDS name: then the driver,
+                 * given that region's roots, goes first, and the probe types
+                 * its failure. (MySQL with a verify-name always probes
+                 * first: it pins the certificate the probe verified.) */
+                int region_roots = !mysql && verify_name != NULL && strstr(verify_name, ".rds.amazonaws.com");
+                int probe_first = (kind == BUNDLE_PLUS_ROOT && !region_roots) || (mysql && verify_name != NULL);
                 int wrong_path = path == CONNECT && got != RDSS_OK &&
                                  (probe_first ? driver[0] != '\0' : driver[0] == '\0');
                 if (wrong_path && used < sizeof(failures))
