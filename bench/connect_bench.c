@@ -20,12 +20,14 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <netdb.h>
 
 #include <rdssecure/mysql.h>
 #include <rdssecure/pg.h>
 
 typedef struct settings {
-    const char *env_dir, *bundle;
+    const char *env_dir, *bundle, *self;
+    int mysql_by_name; /* NAME resolves here (bench/run maps it to 127.0.0.1) */
     char bundle_plus_test[512], root[512];
     int connects, rounds;
     char pg_port[16], pg_user[64], pg_password[128], pg_db[64];
@@ -55,6 +57,29 @@ static const variant variants[] = {
     {"mysql librdssecure, one root", 1, RDSS, 0, 0},
 };
 #define VARIANTS (sizeof(variants) / sizeof(variants[0]))
+
+/* One connect per process, the whole process timed: by the RDS endpoint
+ * name, librdssecure with the embedded bundle or with an on-disk copy of
+ * it (each plus the test root), against the raw driver given the one root
+ * (the floor). */
+#define NAME "db1.abc123xyz.us-east-1.rds.amazonaws.com"
+
+typedef struct fresh_variant {
+    const char *name;
+    int mysql;
+    kind kind;
+    int bundle_file; /* librdssecure: the on-disk copy, else the embedded bundle */
+} fresh_variant;
+
+static const fresh_variant fresh_variants[] = {
+    {"pg raw, one root (floor)", 0, RAW, 0},
+    {"pg librdssecure, embedded", 0, RDSS, 0},
+    {"pg librdssecure, bundle file", 0, RDSS, 1},
+    {"mysql raw, one root (floor)", 1, RAW, 0},
+    {"mysql librdssecure, embedded", 1, RDSS, 0},
+    {"mysql librdssecure, bundle file", 1, RDSS, 1},
+};
+#define FRESH_VARIANTS (sizeof(fresh_variants) / sizeof(fresh_variants[0]))
 
 typedef struct sample {
     double median_ms, first_ms, cpu_ms_per_connect;
@@ -264,6 +289,109 @@ static void write_bundle_plus_test(settings *s)
     }
 }
 
+/* The process --one runs: one connect of fresh_variants[index], by name;
+ * 0 when it connected. */
+static int one_fresh_connect(const settings *s, int index)
+{
+    const fresh_variant *v = &fresh_variants[index];
+    rdss_config *cfg = NULL;
+    if (v->kind == RDSS) {
+        cfg = rdss_config_new();
+        if ((v->bundle_file && rdss_config_set_bundle_file(cfg, s->bundle, NULL) != RDSS_OK) ||
+            rdss_config_add_extra_ca_file(cfg, s->root, NULL) != RDSS_OK)
+            return 2;
+    }
+    int ok;
+    if (!v->mysql) {
+        char info[1024];
+        snprintf(info, sizeof(info), "host=" NAME " hostaddr=127.0.0.1 port=%s user=%s password=%s dbname=%s%s%s",
+                 s->pg_port, s->pg_user, s->pg_password, s->pg_db,
+                 v->kind == RAW ? " sslmode=verify-full sslrootcert=" : "", v->kind == RAW ? s->root : "");
+        PGconn *conn = v->kind == RAW ? PQconnectdb(info) : rdss_pg_connect(cfg, info, NULL);
+        ok = conn != NULL && PQstatus(conn) == CONNECTION_OK;
+        PQfinish(conn);
+    } else {
+        const char *host = s->mysql_by_name ? NAME : "127.0.0.1";
+        MYSQL *mysql = mysql_init(NULL);
+        MYSQL *connected;
+        if (v->kind == RAW) {
+            my_bool verify = 1;
+            mysql_optionsv(mysql, MYSQL_OPT_SSL_CA, s->root);
+            mysql_optionsv(mysql, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify);
+            connected = mysql_real_connect(mysql, host, s->my_user, s->my_password, s->my_db,
+                                           (unsigned)atoi(s->my_port), NULL, 0);
+        } else {
+            connected = rdss_mysql_connect(cfg, mysql, host, s->my_user, s->my_password, s->my_db,
+                                           (unsigned)atoi(s->my_port), NULL, 0, NULL);
+        }
+        ok = connected != NULL;
+        mysql_close(mysql);
+    }
+    rdss_config_free(cfg);
+    return ok ? 0 : 1;
+}
+
+/* A fresh process of this program that makes one connect: its whole time
+ * in ms (fork, exec, load, connect, exit), or -1 when it failed. */
+static double time_fresh_process(const settings *s, int index)
+{
+    char number[16];
+    snprintf(number, sizeof(number), "%d", index);
+    double start = now_ms();
+    pid_t pid = fork();
+    if (pid == 0) {
+        execl(s->self, s->self, "--one", number, "--env", s->env_dir, "--bundle", s->bundle,
+              "--mysql-by-name", s->mysql_by_name ? "1" : "0", (char *)NULL);
+        _exit(127);
+    }
+    int status = 1;
+    waitpid(pid, &status, 0);
+    double took = now_ms() - start;
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? took : -1;
+}
+
+/* Paired: the floor's process and `index`'s, alternated, `runs` times;
+ * the median of each and of their per-pair ratios. */
+static void fresh_pair(const settings *s, int floor, int index, int runs, double *floor_ms, double *ms,
+                       double *ratio, int *failures)
+{
+    double *a = calloc((size_t)runs, sizeof(double)), *b = calloc((size_t)runs, sizeof(double)),
+           *r = calloc((size_t)runs, sizeof(double));
+    time_fresh_process(s, floor); /* warm the page cache for both */
+    time_fresh_process(s, index);
+    for (int i = 0; i < runs; i++) {
+        a[i] = time_fresh_process(s, floor);
+        b[i] = time_fresh_process(s, index);
+        if (a[i] < 0 || b[i] < 0)
+            (*failures)++;
+        r[i] = b[i] / a[i];
+    }
+    *ratio = median(r, runs);
+    *floor_ms = median(a, runs);
+    *ms = median(b, runs);
+    free(a);
+    free(b);
+    free(r);
+}
+
+static void fresh_processes(const settings *s, int *failures)
+{
+    int runs = s->connects;
+    printf("\nFresh processes: one connect per process by the name %s%s, the whole process timed "
+           "(fork, exec, load, connect, exit); %d pairs per row, the two processes alternated:\n\n",
+           NAME, s->mysql_by_name ? "" : " (MySQL by address: the name does not resolve here)", runs);
+    printf("| variant | process ms (median) | raw driver, one root (floor) ms | ratio to the floor (median of pairs) |\n");
+    printf("| --- | ---: | ---: | ---: |\n");
+    for (int engine = 0; engine < 2; engine++) {
+        int floor = engine * 3;
+        for (int k = 1; k <= 2; k++) {
+            double floor_ms = 0, ms = 0, ratio = 0;
+            fresh_pair(s, floor, floor + k, runs, &floor_ms, &ms, &ratio, failures);
+            printf("| %s | %.2f | %.2f | %.3f |\n", fresh_variants[floor + k].name, ms, floor_ms, ratio);
+        }
+    }
+}
+
 static void parse_args(int argc, char **argv, settings *s)
 {
     s->connects = 30;
@@ -277,6 +405,8 @@ static void parse_args(int argc, char **argv, settings *s)
             s->connects = atoi(argv[i + 1]);
         else if (strcmp(argv[i], "--rounds") == 0)
             s->rounds = atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--mysql-by-name") == 0)
+            s->mysql_by_name = atoi(argv[i + 1]);
     }
     if (s->env_dir == NULL || s->bundle == NULL || s->connects < 1 || s->rounds < 1) {
         fprintf(stderr, "usage: connect_bench --env DIR --bundle FILE [--connects N] [--rounds R]\n");
@@ -296,7 +426,19 @@ static void parse_args(int argc, char **argv, settings *s)
 int main(int argc, char **argv)
 {
     settings s = {0};
+    s.self = "/proc/self/exe";
+    if (argc > 2 && strcmp(argv[1], "--one") == 0) {
+        int index = atoi(argv[2]);
+        parse_args(argc - 2, argv + 2, &s);
+        int code = index >= 0 && index < (int)FRESH_VARIANTS ? one_fresh_connect(&s, index) : 2;
+        mysql_library_end();
+        return code;
+    }
     parse_args(argc, argv, &s);
+    struct addrinfo *found = NULL;
+    s.mysql_by_name = getaddrinfo(NAME, NULL, NULL, &found) == 0;
+    if (found != NULL)
+        freeaddrinfo(found);
     write_bundle_plus_test(&s);
     /* per variant: the per-round values, for medians across rounds */
     double *medians = calloc(VARIANTS * (size_t)s.rounds, sizeof(double));
@@ -345,6 +487,7 @@ int main(int argc, char **argv)
                engine ? "mysql" : "pg", median(embedded, rounds), median(speedup, rounds),
                median(same_file, rounds), first[base + 2] - med[base + 2]);
     }
+    fresh_processes(&s, &failures);
     if (failures > 0)
         printf("\n%d connects FAILED: the numbers above are not comparable\n", failures);
     free(medians);

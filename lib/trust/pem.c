@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* memmem */
 #include "trust/pem.h"
 
 #include <stdlib.h>
@@ -101,6 +102,11 @@ void rdss__pem_blocks_free(rdss__pem_blocks *blocks)
 
 /* The DER of one block's base64 body (between its BEGIN and END lines), or
  * NULL; *der_len its length. */
+/* 512 base64 characters (and the newlines between them) hold about the
+ * first 380 bytes of the DER; a multiple of 4 plus newlines is fine for the
+ * decoder, which skips what it cannot finish. */
+#define PREFIX_BASE64 520
+
 static unsigned char *block_der(const char *body, const char *body_end, int *der_len)
 {
     int in = (int)(body_end - body);
@@ -113,8 +119,10 @@ static unsigned char *block_der(const char *body, const char *body_end, int *der
         return NULL;
     }
     EVP_DecodeInit(ctx);
-    int ok = EVP_DecodeUpdate(ctx, der, &len, (const unsigned char *)body, in) >= 0 &&
-             EVP_DecodeFinal(ctx, der + len, &tail) == 1;
+    /* a prefix ends mid-block: what decoded so far is what we want */
+    int ok = EVP_DecodeUpdate(ctx, der, &len, (const unsigned char *)body, in) >= 0;
+    if (ok && EVP_DecodeFinal(ctx, der + len, &tail) != 1)
+        tail = 0;
     EVP_ENCODE_CTX_free(ctx);
     if (!ok) {
         free(der);
@@ -149,21 +157,33 @@ rdss_code rdss__pem_region_slice(const char *pem, size_t len, const char *region
 {
     *out = NULL;
     *out_len = 0;
-    size_t line = 1, used = 0, capacity = 0;
+    size_t used = 0, capacity = 0;
     const char *end = pem + len;
     for (const char *cursor = pem;;) {
-        const char *begin = find(cursor, end, BEGIN_LINE, &line);
-        const char *block_end = begin ? find(begin + sizeof(BEGIN_LINE) - 1, end, END_LINE, &line) : NULL;
+        /* memmem: no lines to count here */
+        const char *begin = memmem(cursor, (size_t)(end - cursor), BEGIN_LINE, sizeof(BEGIN_LINE) - 1);
+        const char *after = begin ? begin + sizeof(BEGIN_LINE) - 1 : NULL;
+        const char *block_end = after ? memmem(after, (size_t)(end - after), END_LINE, sizeof(END_LINE) - 1) : NULL;
         if (block_end == NULL)
             break;
         block_end += sizeof(END_LINE) - 1;
         cursor = block_end;
-        int der_len = 0;
-        unsigned char *der = block_der(begin + sizeof(BEGIN_LINE) - 1, block_end - (sizeof(END_LINE) - 1),
-                                       &der_len);
+        /* The issuer's name comes within the first few hundred bytes of a
+         * certificate: decode those first, the rest only when needed. */
+        const char *body = begin + sizeof(BEGIN_LINE) - 1, *body_end = block_end - (sizeof(END_LINE) - 1);
         char found[RDSS__REGION_MAX];
-        int matches = der != NULL && der_region(der, der_len, found) && strcmp(found, region) == 0;
-        free(der);
+        int der_len = 0, known = 0;
+        if (body_end - body > PREFIX_BASE64) {
+            unsigned char *der = block_der(body, body + PREFIX_BASE64, &der_len);
+            known = der != NULL && der_region(der, der_len, found);
+            free(der);
+        }
+        if (!known) {
+            unsigned char *der = block_der(body, body_end, &der_len);
+            known = der != NULL && der_region(der, der_len, found);
+            free(der);
+        }
+        int matches = known && strcmp(found, region) == 0;
         if (!matches)
             continue;
         size_t block_len = (size_t)(block_end - begin);

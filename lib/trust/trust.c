@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 
 #include "trust/bundle_file.h"
 #include "trust/cafile.h"
@@ -136,6 +137,14 @@ static rdss_code trust_build(STACK_OF(X509) *certs, const char *label, rdss__tru
     return RDSS_OK;
 }
 
+static int contains(STACK_OF(X509) *certs, X509 *cert)
+{
+    for (int i = 0; i < sk_X509_num(certs); i++)
+        if (X509_cmp(sk_X509_value(certs, i), cert) == 0)
+            return 1;
+    return 0;
+}
+
 /* An edition's certificates, decoded now; those that do not decode are left
  * out (none do: the edition was checked when it was pinned). */
 static void parse_now(rdss__trust *trust)
@@ -146,7 +155,8 @@ static void parse_now(rdss__trust *trust)
         trust->certs = sk_X509_new_null();
         if (trust->certs != NULL && rdss__pem_split(trust->pem, trust->pem_len, trust->label, &blocks, NULL) == RDSS_OK) {
             for (size_t i = 0; i < blocks.count; i++)
-                if (blocks.items[i].cert != NULL && sk_X509_push(trust->certs, blocks.items[i].cert))
+                if (blocks.items[i].cert != NULL && !contains(trust->certs, blocks.items[i].cert) &&
+                    sk_X509_push(trust->certs, blocks.items[i].cert))
                     blocks.items[i].cert = NULL;
             rdss__pem_blocks_free(&blocks);
         }
@@ -275,18 +285,33 @@ rdss_code rdss__trust_from_file(const char *path, rdss__trust **out, rdss_error 
     return code;
 }
 
-static int contains(STACK_OF(X509) *certs, X509 *cert)
+
+/* An edition nobody decoded yet, plus decoded certificates: the edition's
+ * bytes and theirs, still undecoded as one (the extras were checked when
+ * they were read; duplicates go when it is decoded). */
+static rdss_code undecoded_union(const rdss__trust *edition, const rdss__trust *extra, const char *label,
+                                 rdss__trust **out, rdss_error **err)
 {
-    for (int i = 0; i < sk_X509_num(certs); i++)
-        if (X509_cmp(sk_X509_value(certs, i), cert) == 0)
-            return 1;
-    return 0;
+    BIO *bio = BIO_new(BIO_s_mem());
+    int written = bio != NULL && BIO_write(bio, edition->pem, (int)edition->pem_len) == (int)edition->pem_len &&
+                  BIO_write(bio, "\n", 1) == 1;
+    STACK_OF(X509) *certs = rdss__trust_certs(extra);
+    for (int i = 0; written && i < sk_X509_num(certs); i++)
+        written = PEM_write_bio_X509(bio, sk_X509_value(certs, i));
+    char *pem = NULL;
+    long len = written ? BIO_get_mem_data(bio, &pem) : 0;
+    rdss_code code = written ? rdss__trust_of_edition(pem, (size_t)len, 1, label, out, err)
+                             : rdss__fail(err, RDSS_ERR_INTERNAL, "out of memory combining trust for %s", label);
+    BIO_free(bio);
+    return code;
 }
 
 rdss_code rdss__trust_union(const rdss__trust *a, const rdss__trust *b, const char *label,
                             rdss__trust **out, rdss_error **err)
 {
     *out = NULL;
+    if (!rdss__trust_decoded(a) && rdss__trust_decoded(b))
+        return undecoded_union(a, b, label, out, err);
     STACK_OF(X509) *certs = sk_X509_new_null();
     const rdss__trust *parts[2] = {a, b};
     for (int p = 0; certs != NULL && p < 2; p++) {
@@ -564,8 +589,9 @@ static rdss_code slice_of_pem(const rdss__trust *trust, const char *region, cons
     char *pem = NULL;
     size_t len = 0;
     rdss_code code = rdss__pem_region_slice(trust->pem, trust->pem_len, region, &pem, &len);
+    /* blocks of checked bytes: undecoded too, the driver decodes them */
     if (code == RDSS_OK && pem != NULL)
-        code = rdss__trust_from_pem(pem, len, label, out, NULL);
+        code = rdss__trust_of_edition(pem, len, 1, label, out, NULL);
     free(pem);
     return code;
 }
