@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <netdb.h>
+#include <poll.h>
 
 #include <rdssecure/mysql.h>
 #include <rdssecure/pg.h>
@@ -42,19 +43,22 @@ typedef struct variant {
     kind kind;
     int whole_bundle; /* else the one root */
     int embedded;     /* librdssecure: the embedded bundle (+ the test root) */
+    int event_loop;   /* librdssecure: rdss_pg_connect_start/_poll, rdss_mysql_connect_start/_cont */
 } variant;
 
 static const variant variants[] = {
-    {"pg raw, whole bundle", 0, RAW, 1, 0},
-    {"pg raw, one root (floor)", 0, RAW, 0, 0},
-    {"pg librdssecure, embedded", 0, RDSS, 1, 1},
-    {"pg librdssecure, bundle file", 0, RDSS, 1, 0},
-    {"pg librdssecure, one root", 0, RDSS, 0, 0},
-    {"mysql raw, whole bundle", 1, RAW, 1, 0},
-    {"mysql raw, one root (floor)", 1, RAW, 0, 0},
-    {"mysql librdssecure, embedded", 1, RDSS, 1, 1},
-    {"mysql librdssecure, bundle file", 1, RDSS, 1, 0},
-    {"mysql librdssecure, one root", 1, RDSS, 0, 0},
+    {"pg raw, whole bundle", 0, RAW, 1, 0, 0},
+    {"pg raw, one root (floor)", 0, RAW, 0, 0, 0},
+    {"pg librdssecure, embedded", 0, RDSS, 1, 1, 0},
+    {"pg librdssecure, bundle file", 0, RDSS, 1, 0, 0},
+    {"pg librdssecure, one root", 0, RDSS, 0, 0, 0},
+    {"pg librdssecure, embedded, event loop", 0, RDSS, 1, 1, 1},
+    {"mysql raw, whole bundle", 1, RAW, 1, 0, 0},
+    {"mysql raw, one root (floor)", 1, RAW, 0, 0, 0},
+    {"mysql librdssecure, embedded", 1, RDSS, 1, 1, 0},
+    {"mysql librdssecure, bundle file", 1, RDSS, 1, 0, 0},
+    {"mysql librdssecure, one root", 1, RDSS, 0, 0, 0},
+    {"mysql librdssecure, embedded, event loop", 1, RDSS, 1, 1, 1},
 };
 #define VARIANTS (sizeof(variants) / sizeof(variants[0]))
 
@@ -113,10 +117,52 @@ static void env_value(const char *dir, const char *file, const char *key, char *
     fclose(f);
 }
 
+/* The event-loop forms, driven as an event loop would. */
+static int connect_event_loop(const settings *s, const variant *v, const rdss_config *cfg, const char *info)
+{
+    if (!v->mysql) {
+        PGconn *conn = rdss_pg_connect_start(cfg, info, NULL);
+        PostgresPollingStatusType status = conn ? PGRES_POLLING_WRITING : PGRES_POLLING_FAILED;
+        while (status != PGRES_POLLING_OK && status != PGRES_POLLING_FAILED) {
+            struct pollfd wait = {PQsocket(conn), status == PGRES_POLLING_READING ? POLLIN : POLLOUT, 0};
+            poll(&wait, 1, (int)rdss_pg_connect_remaining_ms(conn));
+            status = rdss_pg_connect_poll(conn, NULL);
+        }
+        PQfinish(conn);
+        return status == PGRES_POLLING_OK ? 0 : -1;
+    }
+    MYSQL *mysql = mysql_init(NULL);
+    rdss_mysql_attempt *attempt = NULL;
+    int waits = rdss_mysql_connect_start(&attempt, cfg, mysql, "127.0.0.1", s->my_user, s->my_password, s->my_db,
+                                         (unsigned)atoi(s->my_port), NULL, 0);
+    while (waits != 0) {
+        struct pollfd wait = {mysql_get_socket(mysql), 0, 0};
+        if (waits & MYSQL_WAIT_READ)
+            wait.events |= POLLIN;
+        if (waits & MYSQL_WAIT_WRITE)
+            wait.events |= POLLOUT;
+        int ready = poll(&wait, 1, (int)rdss_mysql_connect_wait_ms(attempt));
+        int status = ready <= 0 ? MYSQL_WAIT_TIMEOUT
+                                : ((wait.revents & POLLIN) ? MYSQL_WAIT_READ : 0) |
+                                      ((wait.revents & POLLOUT) ? MYSQL_WAIT_WRITE : 0);
+        waits = rdss_mysql_connect_cont(attempt, status);
+    }
+    MYSQL *connected = rdss_mysql_connect_result(attempt, NULL);
+    rdss_mysql_attempt_free(attempt);
+    mysql_close(mysql);
+    return connected ? 0 : -1;
+}
+
 /* One connect+close; 0 on success. */
 static int connect_once(const settings *s, const variant *v, const rdss_config *cfg)
 {
     const char *ca = v->whole_bundle ? s->bundle_plus_test : s->root;
+    if (v->event_loop) {
+        char info[1024];
+        snprintf(info, sizeof(info), "host=127.0.0.1 port=%s user=%s password=%s dbname=%s", s->pg_port,
+                 s->pg_user, s->pg_password, s->pg_db);
+        return connect_event_loop(s, v, cfg, info);
+    }
     if (!v->mysql) {
         char info[1024];
         snprintf(info, sizeof(info), "host=127.0.0.1 port=%s user=%s password=%s dbname=%s%s%s",
@@ -472,13 +518,15 @@ int main(int argc, char **argv)
     printf("\nRatios from paired runs (in one process, the two variants' connects alternated, "
            "medians of %d rounds):\n\n", s.rounds);
     for (int engine = 0; engine < 2; engine++) {
-        size_t base = (size_t)engine * 5; /* raw bundle, raw floor, rdss embedded, rdss file, rdss floor */
+        size_t base = (size_t)engine * 6; /* raw bundle, raw floor, rdss embedded, rdss file, rdss floor, event loop */
+        double event_loop[64] = {0};
         double embedded[64] = {0}, same_file[64] = {0}, speedup[64] = {0};
         int rounds = s.rounds < 64 ? s.rounds : 64;
         for (int round = 0; round < rounds; round++) {
             embedded[round] = paired_in_child(&s, &variants[base + 1], &variants[base + 2]);
             same_file[round] = paired_in_child(&s, &variants[base + 1], &variants[base + 4]);
             speedup[round] = 1.0 / paired_in_child(&s, &variants[base], &variants[base + 2]);
+            event_loop[round] = paired_in_child(&s, &variants[base + 1], &variants[base + 5]);
         }
         printf("- %s: librdssecure with the embedded bundle / raw with the one root (floor) = %.3f "
                "(goal <= 1.10); raw with the whole bundle is %.2fx slower than librdssecure; "
@@ -486,6 +534,8 @@ int main(int argc, char **argv)
                "cost (first connect minus median, embedded) %.1f ms (goal < 50)\n",
                engine ? "mysql" : "pg", median(embedded, rounds), median(speedup, rounds),
                median(same_file, rounds), first[base + 2] - med[base + 2]);
+        printf("- %s: the event-loop form with the embedded bundle / raw with the one root (floor) = %.3f\n",
+               engine ? "mysql" : "pg", median(event_loop, rounds));
     }
     fresh_processes(&s, &failures);
     if (failures > 0)

@@ -44,7 +44,7 @@ static rdss_code probe(const rdss__connect *c, const rdss__endpoint *ep, rdss__p
 
 
 rdss_code rdss__connect_choose_anchor(rdss__connect *c, const rdss__endpoint *endpoint, X509 **leaf,
-                                      rdss_error **err)
+                                      int may_probe, rdss_error **err)
 {
     rdss__narrow_key(endpoint->host, endpoint->port, endpoint->verify_name, c->key, sizeof(c->key));
     int caching = c->key[0] != '\0' && rdss__narrow_worth_it(c->trust);
@@ -63,7 +63,7 @@ rdss_code rdss__connect_choose_anchor(rdss__connect *c, const rdss__endpoint *en
         if (rdss__endpoint_region(endpoint->verify_name, region) &&
             (c->narrow = rdss__trust_region(c->trust, region)) != NULL)
             return RDSS_OK;
-        if ((c->narrow = rdss__narrow_lookup(c->trust, c->key)) != NULL)
+        if ((c->narrow = rdss__narrow_lookup(c->trust, c->key)) != NULL || !may_probe)
             return RDSS_OK;
     } else {
         *leaf = NULL;

@@ -10,11 +10,12 @@
  * TLS handshakes to the server per connect (D: the driver's, P: the
  * credential-free probe's), all within one deadline:
  *
+ *   connected by an RDS name (its region's roots) .............. D
  *   connected, endpoint's anchor cached ........................ D
- *   connected, endpoint not seen yet ........................... P + D
+ *   connected, endpoint not seen yet (not an RDS name) ......... P + D
  *   connected after the server moved to another root of the
  *     bundle (the cached anchor no longer fits) ................ D + P + D (whole trust)
- *   refused on first sight (bad chain, wrong name, no TLS) ..... P
+ *   refused on first sight (bad chain, wrong name, no TLS) ..... P (D + P by an RDS name)
  *   refused, anchor cached ..................................... D + P
  *   the verified server's answer (auth, server) ................ D (P + D on first sight)
  *   timeout ..................................................... what fit in the deadline
@@ -71,13 +72,16 @@ rdss_code rdss__connect_begin(rdss__connect *c, rdss_engine engine, const rdss_c
 rdss_code rdss__connect_trust(rdss__connect *c, const rdss_config *cfg, const char *callers_ca_file,
                               rdss_error **err);
 
-/* For a connect to one endpoint: the CA file comes from the endpoint's
- * cached anchor, or, the first time, from the anchor the probe finds (the
- * probe's verdict is returned: a connect that cannot succeed is typed
- * without running the driver). With `leaf`, the probe runs every time and
- * *leaf gets the verified leaf (a new reference). */
+/* For a connect to one endpoint: the CA file comes from the root learned
+ * for the endpoint, or for an RDS name from its region's roots, or, the
+ * first time, from the anchor the probe finds (the probe's verdict is
+ * returned: a connect that cannot succeed is typed without running the
+ * driver). Without `may_probe` (an event loop must not wait on a
+ * handshake of ours) the first time uses the whole trust and learns from
+ * the driver's verified handshake. With `leaf`, the probe runs every time
+ * and *leaf gets the verified leaf (a new reference). */
 rdss_code rdss__connect_choose_anchor(rdss__connect *c, const rdss__endpoint *endpoint, X509 **leaf,
-                                      rdss_error **err);
+                                      int may_probe, rdss_error **err);
 
 /* The CA file to give the driver now. */
 const char *rdss__connect_ca_file(const rdss__connect *c);

@@ -219,7 +219,7 @@ static rdss_code prepare(rdss_mysql_attempt *a, const rdss_config *cfg, const ch
     char fingerprint[41] = "";
     X509 *leaf = NULL;
     rdss__endpoint endpoint = endpoint_of(a);
-    code = rdss__connect_choose_anchor(&a->core, &endpoint, a->plan.pinned ? &leaf : NULL, &a->error);
+    code = rdss__connect_choose_anchor(&a->core, &endpoint, a->plan.pinned ? &leaf : NULL, 1, &a->error);
     int made = code == RDSS_OK && a->plan.pinned && fingerprint_of(leaf, fingerprint);
     X509_free(leaf);
     if (code != RDSS_OK)

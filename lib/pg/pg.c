@@ -4,9 +4,11 @@
 
 #include <libpq-events.h>
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "connect/connect.h"
 #include "core/counters.h"
@@ -21,6 +23,10 @@
 typedef struct pg_attempt {
     rdss__connect core;
     rdss__pg_plan plan;
+    /* The event-loop form's CA file, a descriptor of its own: a retry on the
+     * caller's PGconn (PQresetStart) reads the whole trust through the
+     * same path once this descriptor is made to show it. -1: none. */
+    int ca_fd;
     int in_tls;   /* libpq was in its TLS handshake at the last poll */
     int tls_done; /* ...and came out of it: the server was verified */
 } pg_attempt;
@@ -33,6 +39,8 @@ static void free_attempt(pg_attempt *attempt)
         return;
     rdss__pg_plan_free(&attempt->plan);
     rdss__connect_release(&attempt->core);
+    if (attempt->ca_fd >= 0)
+        close(attempt->ca_fd);
     free(attempt);
 }
 
@@ -125,13 +133,17 @@ static rdss_error *classify_failure(const PGconn *conn, pg_attempt *attempt)
     return e;
 }
 
+typedef enum narrowing { WHOLE_TRUST, NARROW_MAY_PROBE, NARROW_NO_PROBE } narrowing;
+
 /* Plans a connect: NULL with *err when refused or failed before any
- * attempt (counted). With `narrow`, a single-host plan gives libpq the one
- * root that anchors the endpoint (connect/connect.h). */
+ * attempt (counted). Narrowing, a single-host plan gives libpq the roots
+ * that anchor the endpoint (connect/connect.h). */
 static pg_attempt *plan_attempt(const rdss_config *cfg, rdss__pg_params *params, rdss_code parsed,
-                                int narrow, rdss_error **err)
+                                narrowing narrow, rdss_error **err)
 {
     pg_attempt *attempt = calloc(1, sizeof(*attempt));
+    if (attempt != NULL)
+        attempt->ca_fd = -1;
     rdss_code code = parsed;
     if (attempt == NULL && parsed == RDSS_OK) {
         rdss__pg_params_free(params);
@@ -147,12 +159,12 @@ static pg_attempt *plan_attempt(const rdss_config *cfg, rdss__pg_params *params,
         code = rdss__pg_plan_make(params, &attempt->core, cfg, &attempt->plan, err);
     else if (parsed == RDSS_OK)
         rdss__pg_params_free(params);
-    if (code == RDSS_OK && narrow && attempt->plan.target_count == 1) {
+    if (code == RDSS_OK && narrow != WHOLE_TRUST && attempt->plan.target_count == 1) {
         const rdss__pg_target *t = &attempt->plan.targets[0];
         rdss__endpoint endpoint = {.host = t->host, .address = t->address, .port = t->port,
                                    .verify_name = t->verify_name};
         /* a refusal here is typed by the probe: the driver could not have connected */
-        code = rdss__connect_choose_anchor(&attempt->core, &endpoint, NULL, err);
+        code = rdss__connect_choose_anchor(&attempt->core, &endpoint, NULL, narrow == NARROW_MAY_PROBE, err);
     }
     if (code != RDSS_OK) {
         rdss__connect_end(&attempt->core, *err);
@@ -167,7 +179,10 @@ static pg_attempt *plan_attempt(const rdss_config *cfg, rdss__pg_params *params,
  * caller's. */
 static PGconn *launch(pg_attempt *attempt, rdss_error **err)
 {
-    if (!rdss__pg_plan_use_ca_file(&attempt->plan, rdss__connect_ca_file(&attempt->core))) {
+    char own[64];
+    snprintf(own, sizeof(own), "/proc/self/fd/%d", attempt->ca_fd);
+    if (!rdss__pg_plan_use_ca_file(&attempt->plan,
+                                   attempt->ca_fd >= 0 ? own : rdss__connect_ca_file(&attempt->core))) {
         rdss__fail(err, RDSS_ERR_INTERNAL, "out of memory");
         return NULL;
     }
@@ -269,7 +284,7 @@ static PGconn *connect_blocking(const rdss_config *cfg, rdss__pg_params *params,
                                 rdss_error *parse_error, int drop_in, rdss_error **err)
 {
     rdss_error *e = parse_error;
-    PGconn *conn = launch_or_end(plan_attempt(cfg, params, parsed, 1, &e), &e);
+    PGconn *conn = launch_or_end(plan_attempt(cfg, params, parsed, NARROW_MAY_PROBE, &e), &e);
     if (conn != NULL && !finish(&conn, &e) && !drop_in) {
         PQfinish(conn);
         conn = NULL;
@@ -317,18 +332,49 @@ PGconn *rdss_PQconnectdbParams(const char *const *keywords, const char *const *v
     return connect_blocking(NULL, &params, parsed, e, 1, NULL);
 }
 
-/* The event-loop form keeps the caller's PGconn: no retry, and the whole
- * trust (no anchor cache). */
+/* The event-loop form: narrowed, when the trust's CA files are memfds, to
+ * a descriptor of the attempt's own (see pg_attempt). */
+static void own_ca_descriptor(pg_attempt *attempt)
+{
+    rdss__connect *c = &attempt->core;
+    int narrow_fd = c->narrow ? rdss__trust_ca_fd(c->narrow) : -1;
+    if (narrow_fd >= 0 && rdss__trust_ca_fd(c->trust) >= 0)
+        attempt->ca_fd = fcntl(narrow_fd, F_DUPFD_CLOEXEC, 0);
+    if (attempt->ca_fd < 0 && c->narrow != NULL) { /* the whole trust, then */
+        rdss__trust_unref(c->narrow);
+        c->narrow = NULL;
+    }
+}
+
+/* The event-loop form's failure: typed (and counted), or NULL when libpq
+ * connects again on the same PGconn with the whole trust (the core found
+ * the server fine: a rotation); the caller polls on (PQsocket changed). */
+static rdss_error *failed_in_event_loop(PGconn *conn, pg_attempt *attempt)
+{
+    rdss_error *e = classify_failure(conn, attempt);
+    if (e == NULL) {
+        if (dup2(rdss__trust_ca_fd(attempt->core.trust), attempt->ca_fd) >= 0 &&
+            fcntl(attempt->ca_fd, F_SETFD, FD_CLOEXEC) == 0 && PQresetStart(conn)) {
+            attempt->in_tls = attempt->tls_done = 0;
+            PQsetErrorVerbosity(conn, PQERRORS_VERBOSE);
+            return NULL;
+        }
+        e = rdss__error_new(RDSS_ERR_INTERNAL, "cannot connect again with the whole trust");
+    }
+    rdss__connect_end(&attempt->core, e);
+    return e;
+}
+
 PGconn *rdss_pg_connect_start(const rdss_config *cfg, const char *conninfo, rdss_error **err)
 {
     rdss_error *e = NULL;
     rdss__pg_params params;
     rdss_code parsed = rdss__pg_params_from_conninfo(conninfo, &params, &e);
-    pg_attempt *attempt = plan_attempt(cfg, &params, parsed, 0, &e);
+    pg_attempt *attempt = plan_attempt(cfg, &params, parsed, NARROW_NO_PROBE, &e);
+    if (attempt != NULL)
+        own_ca_descriptor(attempt);
     PGconn *conn = launch_or_end(attempt, &e);
-    if (conn != NULL && PQstatus(conn) == CONNECTION_BAD) {
-        e = classify_failure(conn, attempt); /* never NULL: no anchor, so no retry */
-        rdss__connect_end(&attempt->core, e);
+    if (conn != NULL && PQstatus(conn) == CONNECTION_BAD && (e = failed_in_event_loop(conn, attempt)) != NULL) {
         PQfinish(conn);
         conn = NULL;
     }
@@ -354,12 +400,10 @@ PostgresPollingStatusType rdss_pg_connect_poll(PGconn *conn, rdss_error **err)
         rdss__connect_end(&attempt->core, e);
     } else {
         status = poll_driver(conn, attempt);
-        if (status == PGRES_POLLING_OK) {
+        if (status == PGRES_POLLING_OK)
             connected(conn, attempt);
-        } else if (status == PGRES_POLLING_FAILED) {
-            e = classify_failure(conn, attempt); /* never NULL: no anchor, so no retry */
-            rdss__connect_end(&attempt->core, e);
-        }
+        else if (status == PGRES_POLLING_FAILED && (e = failed_in_event_loop(conn, attempt)) == NULL)
+            status = PGRES_POLLING_WRITING; /* connecting again, on a new socket */
     }
     if (e != NULL)
         rdss__hand_over(err, e);

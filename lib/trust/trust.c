@@ -363,6 +363,11 @@ const char *rdss__trust_ca_file(const rdss__trust *trust)
     return t->ca_file.path;
 }
 
+int rdss__trust_ca_fd(const rdss__trust *trust)
+{
+    return rdss__trust_ca_file(trust) != NULL ? trust->ca_file.fd : -1;
+}
+
 const char *rdss__trust_label(const rdss__trust *trust)
 {
     return trust->label;

@@ -77,6 +77,8 @@ void rdss__trust_unref(rdss__trust *trust);
 
 /* The path of the CA file to hand to a driver. */
 const char *rdss__trust_ca_file(const rdss__trust *trust);
+/* The CA file's descriptor (a memfd), or -1 (the fallback on disk). */
+int rdss__trust_ca_fd(const rdss__trust *trust);
 /* "embedded", "memory", a path, ... */
 const char *rdss__trust_label(const rdss__trust *trust);
 /* The certificates as a verification store, owned by the trust. */

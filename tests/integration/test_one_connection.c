@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -43,6 +44,29 @@ static rdss_code pg_by_name(const rdss_config *cfg, int port)
     return code;
 }
 
+/* The event-loop form, as an event loop drives it: PQsocket asked afresh
+ * before each wait (a retry connects on a new socket). */
+static rdss_code pg_event_loop_by_name(const rdss_config *cfg, int port)
+{
+    char info[1024];
+    snprintf(info, sizeof(info), "host=%s port=%d user=%s password=%s dbname=%s", NAME, port, PG("PG_USER"),
+             PG("PG_PASSWORD"), PG("PG_DATABASE"));
+    rdss_error *err = NULL;
+    PGconn *conn = rdss_pg_connect_start(cfg, info, &err);
+    PostgresPollingStatusType status = conn != NULL ? PGRES_POLLING_WRITING : PGRES_POLLING_FAILED;
+    while (status != PGRES_POLLING_OK && status != PGRES_POLLING_FAILED) {
+        struct pollfd wait = {PQsocket(conn), status == PGRES_POLLING_READING ? POLLIN : POLLOUT, 0};
+        poll(&wait, 1, (int)rdss_pg_connect_remaining_ms(conn));
+        status = rdss_pg_connect_poll(conn, &err);
+    }
+    rdss_code code = status == PGRES_POLLING_OK ? RDSS_OK : rdss_error_code(err);
+    if (code != RDSS_OK)
+        print_message("pg event loop: %s\n", rdss_error_message(err));
+    PQfinish(conn);
+    rdss_error_free(err);
+    return code;
+}
+
 static rdss_code my_by_name(const rdss_config *cfg, int port)
 {
     char user[64], password[128], db[64];
@@ -66,21 +90,25 @@ static long aborted_connects(void)
                                 "WHERE VARIABLE_NAME = 'ABORTED_CONNECTS'");
 }
 
-/* `connects` connects of the engine through one relay: ok each time,
- * after `first` server connections for the first and `then` for each
- * next. */
-static void connections_per_connect(int mysql, const rdss_config *cfg, int first, int then, const char *what)
+typedef enum form { PG_BLOCKING, MYSQL_BLOCKING, PG_EVENT_LOOP } form;
+static const char *const form_names[] = {"pg", "mysql", "pg event loop"};
+
+/* Three connects of one form through one relay: ok each time, after
+ * `first` server connections for the first and `then` for each next. */
+static void connections_per_connect(form f, const rdss_config *cfg, int first, int then, const char *what)
 {
+    int mysql = f == MYSQL_BLOCKING;
     int server = atoi(mysql ? MY("MY_PORT") : PG("PG_PORT"));
     fake_server *relay = fake_server_start_relay(FAKE_TCP_RELAY, server);
     int port = fake_server_port(relay);
     for (int i = 0; i < 3; i++) {
         int before = fake_server_connections(relay);
-        rdss_code code = mysql ? my_by_name(cfg, port) : pg_by_name(cfg, port);
+        rdss_code code = f == MYSQL_BLOCKING ? my_by_name(cfg, port)
+                         : f == PG_BLOCKING ? pg_by_name(cfg, port) : pg_event_loop_by_name(cfg, port);
         int used = fake_server_connections(relay) - before, want = i == 0 ? first : then;
         if (code != RDSS_OK || used != want)
-            fail_msg("%s, %s connect %d: %s after %d connection(s); expected ok after %d", what,
-                     mysql ? "mysql" : "pg", i + 1, rdss_error_name(code), used, want);
+            fail_msg("%s, %s connect %d: %s after %d connection(s); expected ok after %d", what, form_names[f],
+                     i + 1, rdss_error_name(code), used, want);
     }
     fake_server_stop(relay);
 }
@@ -93,8 +121,9 @@ static void one_connection_per_connect_by_name(void **state)
     scratch_pg_serve(&r.leaf_b, NULL);
     scratch_mysql_serve(&r.leaf_b, NULL);
     long aborted = aborted_connects();
-    connections_per_connect(0, r.cfg, 1, 1, "the name's region anchors the server");
-    connections_per_connect(1, r.cfg, 1, 1, "the name's region anchors the server");
+    connections_per_connect(PG_BLOCKING, r.cfg, 1, 1, "the name's region anchors the server");
+    connections_per_connect(MYSQL_BLOCKING, r.cfg, 1, 1, "the name's region anchors the server");
+    connections_per_connect(PG_EVENT_LOOP, r.cfg, 1, 1, "the name's region anchors the server");
     assert_int_equal(aborted_connects(), aborted);
     rotation_set_free(&r);
 }
@@ -112,8 +141,10 @@ static void anchored_in_another_region(void **state)
     scratch_mysql_serve(&leaf, NULL);
     /* us-east-1's roots fail it, the probe finds it fine against the whole
      * trust, the whole trust connects; then the learned root alone */
-    connections_per_connect(0, cfg, 3, 1, "anchored in eu-west-1");
-    connections_per_connect(1, cfg, 3, 1, "anchored in eu-west-1");
+    connections_per_connect(PG_BLOCKING, cfg, 3, 1, "anchored in eu-west-1");
+    connections_per_connect(MYSQL_BLOCKING, cfg, 3, 1, "anchored in eu-west-1");
+    /* the caller's PGconn connects again, on a new socket */
+    connections_per_connect(PG_EVENT_LOOP, cfg, 3, 1, "anchored in eu-west-1");
     rdss_config_free(cfg);
     tc_cert_free(&leaf);
     tc_cert_free(&elsewhere);
