@@ -44,9 +44,12 @@ RDSS_API PGconn *rdss_pg_connect_params(const rdss_config *cfg, const char *cons
  * the connect; then wait on PQsocket(conn) for writing and call
  * rdss_pg_connect_poll whenever the socket is ready as the previous status
  * said (PGRES_POLLING_READING / _WRITING), or when
- * rdss_pg_connect_remaining_ms() has run out. On PGRES_POLLING_FAILED *err
- * holds the typed error (timeout once the deadline has passed) and the
- * caller still owns conn (PQfinish it). */
+ * rdss_pg_connect_remaining_ms() has run out. Ask PQsocket(conn) again
+ * before each wait: the socket can change (libpq moving to another host,
+ * or the library connecting once more with the whole bundle after a
+ * server changed roots). On PGRES_POLLING_FAILED *err holds the typed
+ * error (timeout once the deadline has passed) and the caller still owns
+ * conn (PQfinish it). */
 RDSS_API PGconn *rdss_pg_connect_start(const rdss_config *cfg, const char *conninfo,
                                        rdss_error **err);
 RDSS_API PostgresPollingStatusType rdss_pg_connect_poll(PGconn *conn, rdss_error **err);
