@@ -215,8 +215,12 @@ RDSS_API long rdss_config_expiry_warning_days(const rdss_config *cfg);
 
 /* Resolves the trust this config will give the drivers (loading the
  * embedded bundle or RDSSECURE_CA_BUNDLE if that has not happened yet in this
- * process), so that a bad bundle is reported before the first connect.
- * Optional: connects do it themselves. */
+ * process) and checks it in full, so that a bad bundle is reported before
+ * the first connect: also the checks that depend on the clock (a bundle
+ * whose certificates are all expired or not yet valid is a bundle error),
+ * which the embedded edition and files of a known edition otherwise pass
+ * on to the connect (there as cert_verify). Optional: connects do what
+ * they need themselves. */
 RDSS_API rdss_code rdss_config_check_trust(rdss_config *cfg, rdss_error **err);
 
 /* A description of the trust source: "default" (RDSSECURE_CA_BUNDLE or the

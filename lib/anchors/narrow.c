@@ -75,11 +75,13 @@ void rdss__narrow_key(const char *host, int port, const char *verify_name, char 
 
 /* An endpoint has an entry per trust: configs with other bundles that
  * alternate on it do not evict each other. */
-static entry *find(const rdss__trust *full, const char *key)
+/* Under the lock. `digest`: the trust's, taken before the lock (taking it
+ * may decode the trust). */
+static entry *find(const unsigned char *digest, const char *key)
 {
     for (int i = 0; i < CACHE_SIZE; i++)
         if (cache[i].key != NULL && strcmp(cache[i].key, key) == 0 &&
-            memcmp(cache[i].full, rdss__trust_digest(full), sizeof(cache[i].full)) == 0)
+            memcmp(cache[i].full, digest, sizeof(cache[i].full)) == 0)
             return &cache[i];
     return NULL;
 }
@@ -87,8 +89,9 @@ static entry *find(const rdss__trust *full, const char *key)
 rdss__trust *rdss__narrow_lookup(const rdss__trust *full, const char *key)
 {
     rdss__trust *found = NULL;
+    const unsigned char *digest = rdss__trust_digest(full);
     lock_cache();
-    entry *e = find(full, key);
+    entry *e = find(digest, key);
     if (e != NULL) {
         e->used = ++tick;
         found = rdss__trust_ref(e->narrow);
@@ -107,8 +110,9 @@ rdss__trust *rdss__narrow_learn(const rdss__trust *full, const char *key, X509 *
         return NULL;
     rdss__trust *result = NULL;
     char *copy = strdup(key);
+    const unsigned char *digest = rdss__trust_digest(full);
     lock_cache();
-    entry *e = find(full, key);
+    entry *e = find(digest, key);
     for (int i = 0; e == NULL && i < CACHE_SIZE; i++)
         if (cache[i].key == NULL)
             e = &cache[i];
@@ -121,7 +125,7 @@ rdss__trust *rdss__narrow_learn(const rdss__trust *full, const char *key, X509 *
     if (copy != NULL) {
         clear(e);
         e->key = copy;
-        memcpy(e->full, rdss__trust_digest(full), sizeof(e->full));
+        memcpy(e->full, digest, sizeof(e->full));
         e->narrow = narrow;
         e->used = ++tick;
         result = rdss__trust_ref(narrow);
@@ -149,8 +153,9 @@ void rdss__narrow_learn_from(const rdss__trust *full, const char *key, const cha
 
 void rdss__narrow_forget(const rdss__trust *full, const char *key)
 {
+    const unsigned char *digest = rdss__trust_digest(full);
     lock_cache();
-    entry *e = find(full, key);
+    entry *e = find(digest, key);
     if (e != NULL)
         clear(e);
     pthread_mutex_unlock(&lock);

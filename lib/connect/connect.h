@@ -83,7 +83,8 @@ rdss_code rdss__connect_trust(rdss__connect *c, const rdss_config *cfg, const ch
 rdss_code rdss__connect_choose_anchor(rdss__connect *c, const rdss__endpoint *endpoint, X509 **leaf,
                                       int may_probe, rdss_error **err);
 
-/* The CA file to give the driver now. */
+/* The CA file to give the driver now; NULL when it could not be created
+ * (the adapter then fails: a driver without one trusts the system's CAs). */
 const char *rdss__connect_ca_file(const rdss__connect *c);
 
 /* After the driver connected over `ssl` to host:port, verifying

@@ -113,7 +113,8 @@ static void finish(rdss_mysql_attempt *a)
         a->error = classify_failure(a);
         if (a->error == NULL) {
             a->tls_done = 0;
-            if (mysql_optionsv(a->mysql, MYSQL_OPT_SSL_CA, rdss__connect_ca_file(&a->core)) == 0) {
+            const char *whole = rdss__connect_ca_file(&a->core); /* NULL: never the system's CAs */
+            if (whole != NULL && mysql_optionsv(a->mysql, MYSQL_OPT_SSL_CA, whole) == 0) {
                 a->driver_waits = rdss__mysql_drive_start(a, a->client_flag);
                 return;
             }

@@ -190,6 +190,10 @@ rdss_code rdss__mysql_plan_make(MYSQL *mysql, rdss__connect *c, const rdss_confi
 rdss_code rdss__mysql_plan_apply(rdss__mysql_plan *plan, MYSQL *mysql, const char *ca_file,
                                  const char *fingerprint, rdss_error **err)
 {
+    /* without a CA file libmariadb would trust the system's CAs */
+    if (ca_file == NULL)
+        return rdss__fail(err, RDSS_ERR_INTERNAL, "cannot create the CA file for the driver (out of "
+                                                  "file descriptors or memory?)");
     plan->applied = 1;
     my_bool on = 1, off = 0, check_name = plan->pinned ? 0 : 1;
     unsigned int tcp = MYSQL_PROTOCOL_TCP;

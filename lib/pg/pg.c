@@ -183,7 +183,8 @@ static PGconn *launch(pg_attempt *attempt, rdss_error **err)
     snprintf(own, sizeof(own), "/proc/self/fd/%d", attempt->ca_fd);
     if (!rdss__pg_plan_use_ca_file(&attempt->plan,
                                    attempt->ca_fd >= 0 ? own : rdss__connect_ca_file(&attempt->core))) {
-        rdss__fail(err, RDSS_ERR_INTERNAL, "out of memory");
+        rdss__fail(err, RDSS_ERR_INTERNAL, "cannot create the CA file for the driver (out of file "
+                                           "descriptors or memory?)");
         return NULL;
     }
     attempt->in_tls = attempt->tls_done = 0;

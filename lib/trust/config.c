@@ -269,6 +269,8 @@ rdss_code rdss_config_check_trust(rdss_config *cfg, rdss_error **err)
         return null_config(err, __func__);
     rdss__trust *trust = NULL;
     rdss_code code = rdss__config_trust(cfg, &trust, err);
+    if (code == RDSS_OK) /* an edition's bytes are checked on use only: now */
+        code = rdss__trust_check(trust, err);
     if (code == RDSS_OK && cfg->source == NULL) {
         /* Now that the default is decided, say which it is. */
         cfg->source = strdup(rdss__trust_label(trust));

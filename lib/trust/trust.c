@@ -35,7 +35,7 @@ struct rdss__trust {
     const char *pem;   /* those bytes (owned when pem_owned), or NULL */
     size_t pem_len;
     char *pem_owned;
-    pthread_mutex_t lock; /* the lazy parts: */
+    /* the lazy parts, under lazy_lock: */
     atomic_int parsed;    /* certs, store and digest are there */
     atomic_int ca_ready;  /* ca_file is there */
     unsigned char digest[32]; /* of the certificates: equal content, equal digest */
@@ -45,6 +45,12 @@ struct rdss__trust {
     region_slice *slices;
     size_t slice_count;
 };
+
+/* One lock for the lazy parts of every trust (decoding an edition, its CA
+ * file, its region slices: each once per trust), so that fork() can hold
+ * it (see lock_both): a child never inherits it held. Taken after the
+ * anchor cache's lock and the process-wide trusts', never before. */
+static pthread_mutex_t lazy_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void trust_destroy(rdss__trust *trust)
 {
@@ -56,12 +62,14 @@ static void trust_destroy(rdss__trust *trust)
     sk_X509_pop_free(trust->certs, X509_free);
     free(trust->label);
     free(trust->pem_owned);
-    pthread_mutex_destroy(&trust->lock);
     free(trust);
 }
 
+static const rdss__process_state process_trusts;
+
 static rdss__trust *trust_new(const char *label)
 {
+    rdss__process_register(&process_trusts); /* its fork handlers hold lazy_lock */
     rdss__trust *trust = calloc(1, sizeof(*trust));
     if (trust == NULL || (trust->label = strdup(label)) == NULL) {
         free(trust);
@@ -70,9 +78,18 @@ static rdss__trust *trust_new(const char *label)
     atomic_init(&trust->refs, 1);
     atomic_init(&trust->parsed, 0);
     atomic_init(&trust->ca_ready, 0);
-    pthread_mutex_init(&trust->lock, NULL);
     trust->ca_file.fd = -1;
     return trust;
+}
+
+rdss_code rdss__trust_check(const rdss__trust *trust, rdss_error **err)
+{
+    if (trust->pem == NULL)
+        return rdss__succeed(err); /* decoded and checked when it was built */
+    rdss__trust *checked = NULL;
+    rdss_code code = rdss__trust_from_pem(trust->pem, trust->pem_len, trust->label, &checked, err);
+    rdss__trust_unref(checked);
+    return code;
 }
 
 int rdss__trust_decoded(const rdss__trust *trust)
@@ -149,7 +166,7 @@ static int contains(STACK_OF(X509) *certs, X509 *cert)
  * out (none do: the edition was checked when it was pinned). */
 static void parse_now(rdss__trust *trust)
 {
-    pthread_mutex_lock(&trust->lock);
+    pthread_mutex_lock(&lazy_lock);
     if (!atomic_load(&trust->parsed)) {
         rdss__pem_blocks blocks;
         trust->certs = sk_X509_new_null();
@@ -169,7 +186,7 @@ static void parse_now(rdss__trust *trust)
         }
         atomic_store(&trust->parsed, 1);
     }
-    pthread_mutex_unlock(&trust->lock);
+    pthread_mutex_unlock(&lazy_lock);
 }
 
 static rdss__trust *parsed(const rdss__trust *trust)
@@ -353,12 +370,12 @@ const char *rdss__trust_ca_file(const rdss__trust *trust)
 {
     rdss__trust *t = (rdss__trust *)trust; /* logically const, as in parsed() */
     if (!atomic_load(&t->ca_ready)) {
-        pthread_mutex_lock(&t->lock);
+        pthread_mutex_lock(&lazy_lock);
         /* an edition's bytes go to the driver as they are, undecoded */
         if (!atomic_load(&t->ca_ready) &&
             rdss__text_file_create("ca.pem", t->pem, t->pem_len, &t->ca_file, NULL) == RDSS_OK)
             atomic_store(&t->ca_ready, 1);
-        pthread_mutex_unlock(&t->lock);
+        pthread_mutex_unlock(&lazy_lock);
     }
     return t->ca_file.path;
 }
@@ -419,10 +436,12 @@ static void lock_both(void)
 {
     pthread_mutex_lock(&default_trust.lock);
     pthread_mutex_lock(&embedded_trust.lock);
+    pthread_mutex_lock(&lazy_lock);
 }
 
 static void unlock_both(void)
 {
+    pthread_mutex_unlock(&lazy_lock);
     pthread_mutex_unlock(&embedded_trust.lock);
     pthread_mutex_unlock(&default_trust.lock);
 }
@@ -563,7 +582,7 @@ rdss_code rdss__trust_narrowed(const rdss__trust *full, X509 *cert, rdss__trust 
 }
 
 /* The certificates of `trust` whose RDS name carries `region`, with its
- * intermediates, from the parsed certificates. Under trust->lock. */
+ * intermediates, from the parsed certificates. Under lazy_lock. */
 static rdss_code slice_of_certs(rdss__trust *trust, const char *region, const char *label, rdss__trust **out)
 {
     STACK_OF(X509) *slice = sk_X509_new_null();
@@ -607,11 +626,12 @@ rdss__trust *rdss__trust_region(const rdss__trust *trust, const char *region)
 {
     rdss__trust *t = (rdss__trust *)trust; /* logically const, as in parsed() */
     rdss__trust *slice = NULL;
-    pthread_mutex_lock(&t->lock);
+    rdss__process_register(&process_trusts); /* before lazy_lock: a slice is a new trust */
+    pthread_mutex_lock(&lazy_lock);
     for (size_t i = 0; i < t->slice_count; i++) {
         if (strcmp(t->slices[i].region, region) == 0) {
             slice = rdss__trust_ref(t->slices[i].slice);
-            pthread_mutex_unlock(&t->lock);
+            pthread_mutex_unlock(&lazy_lock);
             return slice;
         }
     }
@@ -626,6 +646,6 @@ rdss__trust *rdss__trust_region(const rdss__trust *trust, const char *region)
         snprintf(t->slices[t->slice_count].region, RDSS__REGION_MAX, "%s", region);
         t->slices[t->slice_count++].slice = rdss__trust_ref(slice);
     }
-    pthread_mutex_unlock(&t->lock);
+    pthread_mutex_unlock(&lazy_lock);
     return slice;
 }

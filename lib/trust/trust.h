@@ -32,6 +32,11 @@ rdss_code rdss__trust_of_edition(const char *pem, size_t len, int copy, const ch
  * trust has no root of that region. */
 rdss__trust *rdss__trust_region(const rdss__trust *trust, const char *region);
 
+/* The strict checks of rdss__trust_from_pem, for a trust built from an
+ * edition's bytes without them (which ones depend on the clock: whether
+ * any certificate is within its validity period). */
+rdss_code rdss__trust_check(const rdss__trust *trust, rdss_error **err);
+
 /* Whether the certificates are decoded (always, but for an edition's
  * nobody needed yet). */
 int rdss__trust_decoded(const rdss__trust *trust);

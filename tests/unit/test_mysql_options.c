@@ -14,6 +14,7 @@
 #include "certgen.h"
 #include "tls/classify.h"
 #include "mysql/mysql_optfile.h"
+#include "mysql/mysql_plan.h"
 
 static char *dir;
 
@@ -162,6 +163,26 @@ static void which_error_numbers_are_the_servers(void **state)
     assert_int_equal(rdss__code_for_mysql_errno(1049), RDSS_ERR_SERVER);
 }
 
+/* A driver given no CA file trusts the system's CAs: when the library
+ * could not make one (out of descriptors), the plan refuses to go on. */
+static void no_ca_file_is_refused(void **state)
+{
+    (void)state;
+    MYSQL *mysql = mysql_init(NULL);
+    rdss__mysql_plan plan;
+    memset(&plan, 0, sizeof(plan));
+    plan.option_file.fd = -1;
+    rdss_error *err = NULL;
+    assert_int_equal(rdss__mysql_plan_apply(&plan, mysql, NULL, "", &err), RDSS_ERR_INTERNAL);
+    assert_non_null(strstr(rdss_error_message(err), "CA file"));
+    const char *ca = "unset";
+    assert_int_equal(mysql_get_optionv(mysql, MYSQL_OPT_SSL_CA, &ca), 0);
+    assert_null(ca); /* nothing was set on the handle */
+    rdss_error_free(err);
+    rdss__mysql_plan_free(&plan);
+    mysql_close(mysql);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -171,6 +192,7 @@ int main(void)
         cmocka_unit_test(refusals_name_file_and_setting),
         cmocka_unit_test(version_and_cipher_rules),
         cmocka_unit_test(which_error_numbers_are_the_servers),
+        cmocka_unit_test(no_ca_file_is_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
