@@ -270,3 +270,13 @@ int rdss__san_text(const GENERAL_NAME *san, int with_kind, char *out, size_t siz
     snprintf(out, size, "%s%s", with_kind ? "IP:" : "", address);
     return 1;
 }
+
+int rdss__production_root_region(const char *name, char out[RDSS__REGION_MAX])
+{
+    static const char prefix[] = "Amazon RDS ";
+    const char *rest = name ? strstr(name, prefix) : NULL;
+    if (rest == NULL || !rdss__find_region(rest, out))
+        return 0;
+    rest += sizeof(prefix) - 1;
+    return strncmp(rest, out, strlen(out)) == 0;
+}

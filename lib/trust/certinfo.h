@@ -36,6 +36,12 @@ int rdss__cert_key_type(X509 *cert, char *out, size_t out_size);
  * ("us-east-1", "us-gov-west-1", "cn-north-1"); 0 when there is none. */
 int rdss__find_region(const char *text, char out[RDSS__REGION_MAX]);
 
+/* The region of a production RDS root's name ("Amazon RDS us-east-1 Root
+ * CA RSA2048 G1" -> "us-east-1"); 0 for other names, and for the roots of
+ * RDS's Beta and Preview stages ("Amazon RDS Beta us-east-1 ..."), which
+ * production endpoints do not chain to. */
+int rdss__production_root_region(const char *name, char out[RDSS__REGION_MAX]);
+
 /* Why `cert` is not a good trust anchor at time `now`: NULL when it is,
  * otherwise a static reason ("expired", "not a CA certificate", ...). */
 const char *rdss__anchor_problem(X509 *cert, time_t now);

@@ -147,7 +147,7 @@ static int der_region(const unsigned char *der, int len, char out[RDSS__REGION_M
         for (int k = i; k < len && n + 1 < sizeof(name) && der[k] >= 0x20 && der[k] < 0x7f; k++)
             name[n++] = (char)der[k];
         name[n] = '\0';
-        return rdss__find_region(name, out);
+        return rdss__production_root_region(name, out);
     }
     return 0;
 }

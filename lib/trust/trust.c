@@ -591,7 +591,7 @@ static rdss_code slice_of_certs(rdss__trust *trust, const char *region, const ch
         X509 *cert = sk_X509_value(trust->certs, i);
         char *cn = rdss__cert_subject_cn(cert);
         char found[RDSS__REGION_MAX];
-        int in_region = cn != NULL && rdss__find_region(cn, found) && strcmp(found, region) == 0;
+        int in_region = cn != NULL && rdss__production_root_region(cn, found) && strcmp(found, region) == 0;
         free(cn);
         matched += in_region;
         if (!in_region && !is_intermediate(cert))

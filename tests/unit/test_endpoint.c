@@ -7,6 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "trust/certinfo.h"
 #include "trust/endpoint.h"
 #include "trust/trust.h"
 
@@ -78,12 +79,37 @@ static void govcloud_and_china_regions_have_bundles_of_their_own(void **state)
     assert_null(rdss__region_partition(NULL));
 }
 
+/* The roots a region's endpoints chain to: production roots, not those of
+ * RDS's Beta and Preview stages, whose names carry a region too. */
+static void production_roots_of_a_region(void **state)
+{
+    (void)state;
+    char region[RDSS__REGION_MAX];
+    assert_true(rdss__production_root_region("Amazon RDS us-east-1 Root CA RSA2048 G1", region));
+    assert_string_equal(region, "us-east-1");
+    assert_true(rdss__production_root_region("Amazon RDS ap-southeast-7 Root CA ECC384 G1", region));
+    assert_string_equal(region, "ap-southeast-7");
+    assert_false(rdss__production_root_region("Amazon RDS Beta us-east-1 Root CA RSA4096 G1", region));
+    assert_false(rdss__production_root_region("Amazon RDS Preview us-east-2 Root CA RSA2048 G1", region));
+    assert_false(rdss__production_root_region("rdssecure untrusted Root CA", region));
+    assert_false(rdss__production_root_region(NULL, region));
+    /* so the us-east-1 roots of the embedded bundle are three, not six */
+    rdss__trust *embedded = NULL;
+    assert_int_equal(rdss__trust_embedded(&embedded, NULL), RDSS_OK);
+    rdss__trust *slice = rdss__trust_region(embedded, "us-east-1");
+    assert_non_null(slice);
+    assert_int_equal(sk_X509_num(rdss__trust_certs(slice)), 3);
+    rdss__trust_unref(slice);
+    rdss__trust_unref(embedded);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(regions_of_endpoint_names),
         cmocka_unit_test(the_embedded_bundle_covers_the_commercial_regions_only),
         cmocka_unit_test(govcloud_and_china_regions_have_bundles_of_their_own),
+        cmocka_unit_test(production_roots_of_a_region),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
