@@ -54,8 +54,10 @@ rdss_code rdss__connect_choose_anchor(rdss__connect *c, const rdss__endpoint *en
         if (!caching)
             return RDSS_OK;
         /* What a verified connect taught, first: it may be a root of
-         * another region than the name's. (Not for a trust nobody has
-         * decoded yet: the cache keys on the certificates.) */
+         * another region than the name's. Not for a trust nobody has
+         * decoded yet (the cache keys on the certificates, and nothing was
+         * learned under it): decoding it is for the probe, once the server
+         * has shown a chain to verify, not for a server that never answers. */
         if (rdss__trust_decoded(c->trust) && (c->narrow = rdss__narrow_lookup(c->trust, c->key)) != NULL)
             return RDSS_OK;
         /* An RDS name: its region's roots, and no probe (see connect.h). */
@@ -63,7 +65,7 @@ rdss_code rdss__connect_choose_anchor(rdss__connect *c, const rdss__endpoint *en
         if (rdss__endpoint_region(endpoint->verify_name, region) &&
             (c->narrow = rdss__trust_region(c->trust, region)) != NULL)
             return RDSS_OK;
-        if ((c->narrow = rdss__narrow_lookup(c->trust, c->key)) != NULL || !may_probe)
+        if (!may_probe)
             return RDSS_OK;
     } else {
         *leaf = NULL;
