@@ -25,8 +25,8 @@
  * driver's trust too. Only when the probe finds the server fine does a
  * narrowed driver connect once more, with the whole trust (no rotation
  * within it can fail that), and a second failure is typed without another
- * probe. Event-loop connects and several hosts use the whole
- * trust and no cache (D; D + P per host on failure). */
+ * probe. Several hosts use the whole trust and no cache (D; D + P per
+ * host on failure); the PostgreSQL event-loop form never probes first. */
 #ifndef RDSS__LIB_CONNECT_H
 #define RDSS__LIB_CONNECT_H
 
