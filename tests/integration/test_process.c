@@ -247,44 +247,6 @@ static void fork_during_the_first_trust_build(void **state)
     rdss_global_cleanup();
 }
 
-/* A probe of the test server with the default trust: the embedded bundle
- * is decoded for the probe's own verification (cert_verify follows: the
- * test server is not an RDS one). */
-static void *probe_with_the_embedded_bundle(void *arg)
-{
-    (void)arg;
-    rdss_probe_report *report = NULL;
-    rdss_code code = rdss_probe(NULL, RDSS_ENGINE_PG, "127.0.0.1", atoi(PG("PG_PORT")), &report, NULL);
-    rdss_probe_report_free(report);
-    return code == RDSS_ERR_CERT_VERIFY ? NULL : (void *)1;
-}
-
-static int child_probes(void *arg)
-{
-    return probe_with_the_embedded_bundle(arg) == NULL ? CHILD_OK : CHILD_PG;
-}
-
-/* fork() while another thread decodes the embedded bundle (tens of ms,
- * under the lock of the trusts' lazy parts): the child must not inherit
- * that lock held. Several delays, so that one fork falls inside. */
-static void fork_while_the_bundle_is_decoded(void **state)
-{
-    (void)state;
-    alarm(60);
-    for (int delay_ms = 2; delay_ms <= 30; delay_ms += 4) {
-        rdss_global_cleanup(); /* decoded again below */
-        pthread_t decoder;
-        assert_int_equal(pthread_create(&decoder, NULL, probe_with_the_embedded_bundle, NULL), 0);
-        nanosleep(&(struct timespec){0, delay_ms * 1000L * 1000L}, NULL);
-        assert_int_equal(in_child_ending(child_probes, NULL, 1), CHILD_OK);
-        void *failed = (void *)1;
-        pthread_join(decoder, &failed);
-        assert_null(failed);
-    }
-    alarm(0);
-    rdss_global_cleanup();
-}
-
 static void a_child_keeps_the_cache_and_counts_its_own(void **state)
 {
     (void)state;
@@ -387,7 +349,6 @@ int main(void)
         cmocka_unit_test(a_child_keeps_the_cache_and_counts_its_own),
         cmocka_unit_test(a_child_after_cleanup_counts_from_zero),
         cmocka_unit_test(fork_during_the_first_trust_build),
-        cmocka_unit_test(fork_while_the_bundle_is_decoded),
         cmocka_unit_test(fork_from_a_threaded_program),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,140 @@
+/* Trusts built from an edition's bytes and decoded on first need: a region's
+ * slice holds that region's production roots of the trust and nothing else,
+ * whether cut from the bytes or from the decoded certificates; and a child
+ * forked while another thread decodes one never inherits the lock of the
+ * lazy parts held. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "trust/certinfo.h"
+#include "trust/embedded.h"
+#include "trust/trust.h"
+
+static rdss__trust *undecoded_embedded(void)
+{
+    rdss__trust *trust = NULL;
+    assert_int_equal(rdss__trust_of_edition(rdss__embedded_rds_roots_pem, rdss__embedded_rds_roots_pem_len, 0,
+                                            "embedded", &trust, NULL),
+                     RDSS_OK);
+    return trust;
+}
+
+static int contains(STACK_OF(X509) *certs, X509 *cert)
+{
+    for (int i = 0; i < sk_X509_num(certs); i++)
+        if (X509_cmp(sk_X509_value(certs, i), cert) == 0)
+            return 1;
+    return 0;
+}
+
+/* Every region of the bundle: the slice from the bytes and the slice from
+ * the decoded certificates are the same roots, all of the trust, all of
+ * that region, all production roots. */
+static void slices_are_the_regions_roots(void **state)
+{
+    (void)state;
+    rdss__trust *bytes = undecoded_embedded();
+    rdss__trust *decoded = undecoded_embedded();
+    STACK_OF(X509) *all = rdss__trust_certs(decoded); /* decodes it */
+    assert_false(rdss__trust_decoded(bytes));
+    int regions = 0;
+    for (int i = 0; i < sk_X509_num(all); i++) {
+        char *cn = rdss__cert_subject_cn(sk_X509_value(all, i));
+        char region[RDSS__REGION_MAX];
+        if (cn != NULL && rdss__production_root_region(cn, region)) {
+            rdss__trust *a = rdss__trust_region(bytes, region), *b = rdss__trust_region(decoded, region);
+            assert_non_null(a);
+            assert_non_null(b);
+            STACK_OF(X509) *from_bytes = rdss__trust_certs(a), *from_certs = rdss__trust_certs(b);
+            assert_int_equal(sk_X509_num(from_bytes), sk_X509_num(from_certs));
+            for (int k = 0; k < sk_X509_num(from_bytes); k++) {
+                X509 *root = sk_X509_value(from_bytes, k);
+                char *name = rdss__cert_subject_cn(root);
+                char its[RDSS__REGION_MAX];
+                assert_true(contains(all, root));
+                assert_true(contains(from_certs, root));
+                assert_true(rdss__production_root_region(name, its));
+                assert_string_equal(its, region);
+                free(name);
+            }
+            regions++;
+            rdss__trust_unref(a);
+            rdss__trust_unref(b);
+        }
+        free(cn);
+    }
+    assert_true(regions >= 34 * 3); /* each root of each region, every time */
+    assert_false(rdss__trust_decoded(bytes)); /* slicing never decoded the whole */
+    assert_null(rdss__trust_region(bytes, "xx-nowhere-1"));
+    rdss__trust_unref(bytes);
+    rdss__trust_unref(decoded);
+}
+
+static atomic_int stop;
+
+/* Decodes fresh trusts in a loop: the lock of the lazy parts is held most
+ * of the time. */
+static void *decode_loop(void *arg)
+{
+    (void)arg;
+    while (!atomic_load(&stop)) {
+        rdss__trust *trust = NULL;
+        if (rdss__trust_of_edition(rdss__embedded_rds_roots_pem, rdss__embedded_rds_roots_pem_len, 0, "loop",
+                                   &trust, NULL) == RDSS_OK)
+            rdss__trust_certs(trust);
+        rdss__trust_unref(trust);
+    }
+    return NULL;
+}
+
+static void fork_while_a_trust_is_decoded(void **state)
+{
+    (void)state;
+    atomic_store(&stop, 0);
+    pthread_t decoder;
+    assert_int_equal(pthread_create(&decoder, NULL, decode_loop, NULL), 0);
+    for (int i = 0; i < 10; i++) {
+        nanosleep(&(struct timespec){0, 7 * 1000 * 1000}, NULL);
+        fflush(NULL);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            alarm(20); /* a lock inherited held: the child hangs, and this ends it */
+            rdss__trust *trust = undecoded_embedded();
+            int decoded = sk_X509_num(rdss__trust_certs(trust)) > 100;
+            /* a threaded program's child ends by exec (valgrind would count the
+             * other thread's allocations as leaks) */
+            execl("/bin/sh", "sh", "-c", decoded ? "exit 0" : "exit 1", (char *)NULL);
+            _exit(2);
+        }
+        int status = 0;
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            fail_msg("fork %d: the child %s %d", i, WIFEXITED(status) ? "exited with" : "died of signal",
+                     WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+    }
+    atomic_store(&stop, 1);
+    pthread_join(decoder, NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(slices_are_the_regions_roots),
+        cmocka_unit_test(fork_while_a_trust_is_decoded),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
