@@ -187,7 +187,7 @@ rdss_code rdss__pem_region_slice(const char *pem, size_t len, const char *region
         if (!matches)
             continue;
         size_t block_len = (size_t)(block_end - begin);
-        if (used + block_len + 2 > capacity) {
+        if (*out == NULL || used + block_len + 2 > capacity) {
             size_t grown = (used + block_len + 2) * 2;
             char *bigger = realloc(*out, grown);
             if (bigger == NULL) {

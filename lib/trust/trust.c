@@ -282,7 +282,7 @@ static int is_known_edition(const char *data, size_t len)
     if (!EVP_Digest(data, len, digest, NULL, EVP_sha256(), NULL))
         return 0;
     for (int i = 0; i < 32; i++)
-        snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+        snprintf(hex + (size_t)2 * (size_t)i, 3, "%02x", digest[i]);
     return rdss__edition_of_sha256(hex) != NULL;
 }
 
