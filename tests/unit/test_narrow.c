@@ -110,15 +110,17 @@ static void one_entry_per_trust_content(void **state)
 
 static volatile int hammering;
 
+/* Takes and releases the cache's lock as fast as it can, and never enters
+ * OpenSSL: a fork while another thread is inside OpenSSL can leave one of
+ * OpenSSL's locks held in the child (X509_STORE_new then hangs there), which
+ * the library documents as outside its promise. */
 static void *hammer(void *arg)
 {
     rdss__trust *embedded = arg;
     char key[128];
     rdss__narrow_key("10.0.0.7", 5432, "db", key, sizeof(key));
-    while (hammering) {
-        rdss__trust_unref(rdss__narrow_learn(embedded, key, sk_X509_value(rdss__trust_certs(embedded), 2)));
+    while (hammering)
         rdss__trust_unref(rdss__narrow_lookup(embedded, key));
-    }
     return NULL;
 }
 
@@ -127,9 +129,11 @@ static int use_the_cache(void *arg)
     rdss__trust *embedded = arg;
     char key[128];
     rdss__narrow_key("10.0.0.7", 5432, "db", key, sizeof(key));
-    rdss__trust_unref(rdss__narrow_lookup(embedded, key));
+    rdss__trust *kept = rdss__narrow_lookup(embedded, key); /* the parent's entry came along */
+    int found = kept != NULL;
+    rdss__trust_unref(kept);
     rdss__trust_unref(rdss__narrow_learn(embedded, key, sk_X509_value(rdss__trust_certs(embedded), 4)));
-    return 0;
+    return found ? 0 : 1;
 }
 
 /* fork() while another thread works the cache: the child can use it (the
@@ -139,17 +143,23 @@ static void a_child_after_fork_can_use_the_cache(void **state)
     (void)state;
     rdss__trust *embedded = NULL;
     assert_int_equal(rdss__trust_embedded(&embedded, NULL), RDSS_OK);
+    char key[128];
+    rdss__narrow_key("10.0.0.7", 5432, "db", key, sizeof(key));
+    rdss__trust_unref(rdss__narrow_learn(embedded, key, sk_X509_value(rdss__trust_certs(embedded), 2)));
     hammering = 1;
     pthread_t thread;
     assert_int_equal(pthread_create(&thread, NULL, hammer, embedded), 0);
-    int hung = 0;
-    for (int i = 0; i < 20 && !hung; i++)
-        hung = run_in_child(use_the_cache, embedded, 10) != 0;
+    int result = 0;
+    for (int i = 0; i < 20 && result == 0; i++)
+        result = run_in_child(use_the_cache, embedded, 10);
     hammering = 0;
     pthread_join(thread, NULL);
+    rdss__narrow_forget(embedded, key);
     rdss__trust_unref(embedded);
-    if (hung)
+    if (result < 0)
         fail_msg("a child after fork() hung on the anchor cache");
+    if (result > 0)
+        fail_msg("a child after fork() lost the parent's cache entry");
 }
 
 int main(void)
