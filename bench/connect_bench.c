@@ -4,7 +4,7 @@
  * variant pays its own one-time costs and has its own peak RSS; rounds
  * alternate the variants (A B C ... A B C ...) so drift hits all alike.
  *
- *   connect_bench --env DIR --bundle FILE [--connects N] [--rounds R]
+ *   connect_bench --env DIR --bundle FILE [--connects N] [--rounds R] [--fresh-only 1]
  *
  * DIR holds postgres.env, mariadb.env and pki/ (tests/fixtures write them);
  * FILE is the RDS bundle to compare with (certs/rds-global-roots.pem). The
@@ -31,6 +31,7 @@ typedef struct settings {
     int mysql_by_name; /* NAME resolves here (bench/run maps it to 127.0.0.1) */
     char bundle_plus_test[512], root[512];
     int connects, rounds;
+    int fresh_only; /* --fresh-only 1: the fresh-process table alone */
     char pg_port[16], pg_user[64], pg_password[128], pg_db[64];
     char my_port[16], my_user[64], my_password[128], my_db[64];
 } settings;
@@ -453,9 +454,11 @@ static void parse_args(int argc, char **argv, settings *s)
             s->rounds = atoi(argv[i + 1]);
         else if (strcmp(argv[i], "--mysql-by-name") == 0)
             s->mysql_by_name = atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--fresh-only") == 0)
+            s->fresh_only = atoi(argv[i + 1]);
     }
     if (s->env_dir == NULL || s->bundle == NULL || s->connects < 1 || s->rounds < 1) {
-        fprintf(stderr, "usage: connect_bench --env DIR --bundle FILE [--connects N] [--rounds R]\n");
+        fprintf(stderr, "usage: connect_bench --env DIR --bundle FILE [--connects N] [--rounds R] [--fresh-only 1]\n");
         exit(2);
     }
     snprintf(s->root, sizeof(s->root), "%s/pki/root.pem", s->env_dir);
@@ -486,6 +489,11 @@ int main(int argc, char **argv)
     if (found != NULL)
         freeaddrinfo(found);
     write_bundle_plus_test(&s);
+    if (s.fresh_only) {
+        int failures = 0;
+        fresh_processes(&s, &failures);
+        return failures > 0 ? 1 : 0;
+    }
     /* per variant: the per-round values, for medians across rounds */
     double *medians = calloc(VARIANTS * (size_t)s.rounds, sizeof(double));
     double *firsts = calloc(VARIANTS * (size_t)s.rounds, sizeof(double));

@@ -33,6 +33,22 @@ function(rdss_embedded_edition output)
                         "(${pin_file-sha256}): change it only with certs/update")
   endif()
 
+  # Each embedded root's name, in the file's order: a connect by an RDS name
+  # finds its region's roots by these names, without decoding the others.
+  file(STRINGS "${certs}/rds-global-roots.pins" root_lines REGEX "^root ")
+  set(names "")
+  set(name_count 0)
+  foreach(line IN LISTS root_lines)
+    if(NOT line MATCHES "^root [0-9a-f]+ ([A-Za-z0-9 .()-]+)$")
+      message(FATAL_ERROR "certs/rds-global-roots.pins: malformed line '${line}': rerun certs/update")
+    endif()
+    string(APPEND names "    \"${CMAKE_MATCH_1}\",\n")
+    math(EXPR name_count "${name_count} + 1")
+  endforeach()
+  if(NOT name_count EQUAL pin_roots)
+    message(FATAL_ERROR "certs/rds-global-roots.pins names ${name_count} roots, not ${pin_roots}: rerun certs/update")
+  endif()
+
   file(STRINGS "${certs}/editions.txt" rows REGEX "^[0-9][0-9][0-9][0-9]-[0-9][0-9] [0-9a-f]+ [0-9]+$")
   # The library reports the pinned edition by date: that date must be a known
   # edition with exactly these bytes, or it would name other bytes official.
@@ -66,5 +82,9 @@ const char rdss__embedded_edition_sha256[] = \"${pin_edition-sha256}\";
 const rdss__known_edition rdss__known_editions[] = {
 ${known}};
 const size_t rdss__known_edition_count = ${count};
+
+const char *const rdss__embedded_root_names[] = {
+${names}};
+const size_t rdss__embedded_root_name_count = ${name_count};
 " @ONLY)
 endfunction()

@@ -18,6 +18,11 @@ extern const char rdss__embedded_edition_sha256[];
 extern const rdss__known_edition rdss__known_editions[];
 extern const size_t rdss__known_edition_count;
 
+/* The subject name of each root of the embedded edition, in the order of
+ * its PEM blocks (from the pins, which certs/update writes in that order). */
+extern const char *const rdss__embedded_root_names[];
+extern const size_t rdss__embedded_root_name_count;
+
 /* The date of the known edition whose published file has SHA-256 `hex`;
  * NULL when it is none of them. */
 const char *rdss__edition_of_sha256(const char *hex);

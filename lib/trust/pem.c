@@ -138,28 +138,45 @@ static unsigned char *block_der(const char *body, const char *body_end, int *der
 static int der_region(const unsigned char *der, int len, char out[RDSS__REGION_MAX])
 {
     static const char marker[] = "Amazon RDS ";
-    const size_t marker_len = sizeof(marker) - 1;
-    for (int i = 0; i + (int)marker_len < len; i++) {
-        if (memcmp(der + i, marker, marker_len) != 0)
-            continue;
-        char name[128];
-        size_t n = 0;
-        for (int k = i; k < len && n + 1 < sizeof(name) && der[k] >= 0x20 && der[k] < 0x7f; k++)
-            name[n++] = (char)der[k];
-        name[n] = '\0';
-        return rdss__production_root_region(name, out);
-    }
-    return 0;
+    const unsigned char *at = memmem(der, (size_t)len, marker, sizeof(marker) - 1);
+    if (at == NULL)
+        return 0;
+    char name[128];
+    size_t n = 0;
+    for (const unsigned char *k = at; k < der + len && n + 1 < sizeof(name) && *k >= 0x20 && *k < 0x7f; k++)
+        name[n++] = (char)*k;
+    name[n] = '\0';
+    return rdss__production_root_region(name, out);
 }
 
-rdss_code rdss__pem_region_slice(const char *pem, size_t len, const char *region, char **out,
-                                 size_t *out_len)
+/* The region of a block's RDS name, from its DER. The issuer's name comes
+ * within the first few hundred bytes of a certificate: those are decoded
+ * first, the rest only when needed. */
+static int decoded_region(const char *body, const char *body_end, char found[RDSS__REGION_MAX])
+{
+    int der_len = 0, known = 0;
+    if (body_end - body > PREFIX_BASE64) {
+        unsigned char *der = block_der(body, body + PREFIX_BASE64, &der_len);
+        known = der != NULL && der_region(der, der_len, found);
+        free(der);
+    }
+    if (!known) {
+        unsigned char *der = block_der(body, body_end, &der_len);
+        known = der != NULL && der_region(der, der_len, found);
+        free(der);
+    }
+    return known;
+}
+
+rdss_code rdss__pem_region_slice(const char *pem, size_t len, const char *const *names, size_t name_count,
+                                 const char *region, char **out, size_t *out_len)
 {
     *out = NULL;
     *out_len = 0;
     size_t used = 0, capacity = 0;
     const char *end = pem + len;
-    for (const char *cursor = pem;;) {
+    size_t index = 0;
+    for (const char *cursor = pem;; index++) {
         /* memmem: no lines to count here */
         const char *begin = memmem(cursor, (size_t)(end - cursor), BEGIN_LINE, sizeof(BEGIN_LINE) - 1);
         const char *after = begin ? begin + sizeof(BEGIN_LINE) - 1 : NULL;
@@ -168,23 +185,11 @@ rdss_code rdss__pem_region_slice(const char *pem, size_t len, const char *region
             break;
         block_end += sizeof(END_LINE) - 1;
         cursor = block_end;
-        /* The issuer's name comes within the first few hundred bytes of a
-         * certificate: decode those first, the rest only when needed. */
         const char *body = begin + sizeof(BEGIN_LINE) - 1, *body_end = block_end - (sizeof(END_LINE) - 1);
         char found[RDSS__REGION_MAX];
-        int der_len = 0, known = 0;
-        if (body_end - body > PREFIX_BASE64) {
-            unsigned char *der = block_der(body, body + PREFIX_BASE64, &der_len);
-            known = der != NULL && der_region(der, der_len, found);
-            free(der);
-        }
-        if (!known) {
-            unsigned char *der = block_der(body, body_end, &der_len);
-            known = der != NULL && der_region(der, der_len, found);
-            free(der);
-        }
-        int matches = known && strcmp(found, region) == 0;
-        if (!matches)
+        int known = index < name_count ? rdss__production_root_region(names[index], found)
+                                       : decoded_region(body, body_end, found);
+        if (!known || strcmp(found, region) != 0)
             continue;
         size_t block_len = (size_t)(block_end - begin);
         if (*out == NULL || used + block_len + 2 > capacity) {

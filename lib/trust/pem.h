@@ -30,9 +30,11 @@ void rdss__pem_blocks_free(rdss__pem_blocks *blocks);
 /* The complete certificate blocks of `pem` whose RDS name carries `region`
  * ("Amazon RDS us-east-1 Root CA RSA2048 G1"), copied out in order, found
  * without decoding the certificates (what a driver then decodes checks
- * them). *out is NULL (and *out_len 0) when there are none; free it.
- * RDSS_ERR_INTERNAL when out of memory. */
-rdss_code rdss__pem_region_slice(const char *pem, size_t len, const char *region, char **out,
-                                 size_t *out_len);
+ * them). The first `name_count` blocks are known by `names` (the embedded
+ * edition's, when `pem` begins with its bytes): nothing of them is decoded;
+ * of the others, the first few hundred bytes. *out is NULL (and *out_len 0)
+ * when there are none; free it. RDSS_ERR_INTERNAL when out of memory. */
+rdss_code rdss__pem_region_slice(const char *pem, size_t len, const char *const *names, size_t name_count,
+                                 const char *region, char **out, size_t *out_len);
 
 #endif

@@ -44,6 +44,10 @@ struct rdss__trust {
     rdss__ca_file ca_file;
     region_slice *slices;
     size_t slice_count;
+    /* When `pem` begins with the embedded edition's bytes: the names of its
+     * first blocks, so that a region's roots are found without decoding. */
+    const char *const *block_names;
+    size_t block_name_count;
 };
 
 /* One lock for the lazy parts of every trust (decoding an edition, its CA
@@ -197,24 +201,56 @@ static rdss__trust *parsed(const rdss__trust *trust)
     return t;
 }
 
-rdss_code rdss__trust_of_edition(const char *pem, size_t len, int copy, const char *label, rdss__trust **out,
+static int begins_with_the_embedded_edition(const char *pem, size_t len)
+{
+    return len >= rdss__embedded_rds_roots_pem_len &&
+           memcmp(pem, rdss__embedded_rds_roots_pem, rdss__embedded_rds_roots_pem_len) == 0;
+}
+
+/* A trust of bytes not decoded yet: `pem`, which `owned` (NULL, or the same
+ * bytes) hands over, freed whatever happens. */
+static rdss_code undecoded_trust(const char *pem, size_t len, char *owned, const char *label, rdss__trust **out,
                                  rdss_error **err)
 {
     *out = NULL;
     rdss__trust *trust = trust_new(label);
-    if (trust != NULL && copy && (trust->pem_owned = malloc(len + 1)) != NULL) {
-        memcpy(trust->pem_owned, pem, len);
-        trust->pem_owned[len] = '\0';
-    }
-    if (trust == NULL || (copy && trust->pem_owned == NULL)) {
-        if (trust != NULL)
-            trust_destroy(trust);
+    if (trust == NULL) {
+        free(owned);
         return rdss__fail(err, RDSS_ERR_INTERNAL, "out of memory building trust from %s", label);
     }
-    trust->pem = copy ? trust->pem_owned : pem;
+    trust->pem_owned = owned;
+    trust->pem = pem;
     trust->pem_len = len;
+    if (begins_with_the_embedded_edition(pem, len)) {
+        trust->block_names = rdss__embedded_root_names;
+        trust->block_name_count = rdss__embedded_root_name_count;
+    }
     *out = trust;
     return rdss__succeed(err);
+}
+
+/* A copy of `len` bytes and a NUL, or NULL. */
+static char *copy_of(const char *bytes, size_t len)
+{
+    char *copy = malloc(len + 1);
+    if (copy != NULL) {
+        memcpy(copy, bytes, len);
+        copy[len] = '\0';
+    }
+    return copy;
+}
+
+rdss_code rdss__trust_of_edition(const char *pem, size_t len, int copy, const char *label, rdss__trust **out,
+                                 rdss_error **err)
+{
+    if (!copy)
+        return undecoded_trust(pem, len, NULL, label, out, err);
+    char *owned = copy_of(pem, len);
+    if (owned == NULL) {
+        *out = NULL;
+        return rdss__fail(err, RDSS_ERR_INTERNAL, "out of memory building trust from %s", label);
+    }
+    return undecoded_trust(owned, len, owned, label, out, err);
 }
 
 static rdss_code bundle_entry_error(rdss_error **err, const char *label, size_t index,
@@ -273,9 +309,7 @@ rdss_code rdss__trust_from_pem(const char *pem, size_t len, const char *label, r
     return trust_build(certs, label, out, err);
 }
 
-/* Whether `data` is, byte for byte, an official edition the library knows
- * (checked when it was pinned): then it need not be checked again. */
-static int is_known_edition(const char *data, size_t len)
+static int has_known_digest(const char *data, size_t len)
 {
     unsigned char digest[32];
     char hex[65];
@@ -284,6 +318,20 @@ static int is_known_edition(const char *data, size_t len)
     for (int i = 0; i < 32; i++)
         snprintf(hex + (size_t)2 * (size_t)i, 3, "%02x", digest[i]);
     return rdss__edition_of_sha256(hex) != NULL;
+}
+
+/* Whether `data` is, byte for byte, an official edition the library knows
+ * (checked when it was pinned): then it need not be checked again. */
+static int is_known_edition(const char *data, size_t len)
+{
+    if (len == rdss__embedded_rds_roots_pem_len)
+        return memcmp(data, rdss__embedded_rds_roots_pem, len) == 0 || has_known_digest(data, len);
+    /* a file too small for any edition's roots (each PEM root takes more
+     * than 500 bytes) is not hashed: an extra CA file, typically */
+    int could_be = 0;
+    for (size_t i = 0; i < rdss__known_edition_count; i++)
+        could_be |= len >= (size_t)rdss__known_editions[i].roots * 500;
+    return could_be && has_known_digest(data, len);
 }
 
 rdss_code rdss__trust_from_file(const char *path, rdss__trust **out, rdss_error **err)
@@ -309,18 +357,27 @@ rdss_code rdss__trust_from_file(const char *path, rdss__trust **out, rdss_error 
 static rdss_code undecoded_union(const rdss__trust *edition, const rdss__trust *extra, const char *label,
                                  rdss__trust **out, rdss_error **err)
 {
+    /* the edition's bytes first, unchanged: its blocks keep their names */
     BIO *bio = BIO_new(BIO_s_mem());
-    int written = bio != NULL && BIO_write(bio, edition->pem, (int)edition->pem_len) == (int)edition->pem_len &&
-                  BIO_write(bio, "\n", 1) == 1;
+    int written = bio != NULL && BIO_write(bio, "\n", 1) == 1;
     STACK_OF(X509) *certs = rdss__trust_certs(extra);
     for (int i = 0; written && i < sk_X509_num(certs); i++)
         written = PEM_write_bio_X509(bio, sk_X509_value(certs, i));
-    char *pem = NULL;
-    long len = written ? BIO_get_mem_data(bio, &pem) : 0;
-    rdss_code code = written ? rdss__trust_of_edition(pem, (size_t)len, 1, label, out, err)
-                             : rdss__fail(err, RDSS_ERR_INTERNAL, "out of memory combining trust for %s", label);
+    char *extras = NULL;
+    long extras_len = written ? BIO_get_mem_data(bio, &extras) : 0;
+    size_t len = edition->pem_len + (size_t)extras_len;
+    char *pem = written && extras_len > 0 ? malloc(len + 1) : NULL;
+    if (pem != NULL) {
+        memcpy(pem, edition->pem, edition->pem_len);
+        memcpy(pem + edition->pem_len, extras, (size_t)extras_len);
+        pem[len] = '\0';
+    }
     BIO_free(bio);
-    return code;
+    if (pem == NULL) {
+        *out = NULL;
+        return rdss__fail(err, RDSS_ERR_INTERNAL, "out of memory combining trust for %s", label);
+    }
+    return undecoded_trust(pem, len, pem, label, out, err);
 }
 
 rdss_code rdss__trust_union(const rdss__trust *a, const rdss__trust *b, const char *label,
@@ -612,10 +669,11 @@ static rdss_code slice_of_pem(const rdss__trust *trust, const char *region, cons
 {
     char *pem = NULL;
     size_t len = 0;
-    rdss_code code = rdss__pem_region_slice(trust->pem, trust->pem_len, region, &pem, &len);
+    rdss_code code = rdss__pem_region_slice(trust->pem, trust->pem_len, trust->block_names, trust->block_name_count,
+                                            region, &pem, &len);
     /* blocks of checked bytes: undecoded too, the driver decodes them */
     if (code == RDSS_OK && pem != NULL)
-        code = rdss__trust_of_edition(pem, len, 1, label, out, NULL);
+        return undecoded_trust(pem, len, pem, label, out, NULL);
     free(pem);
     return code;
 }
