@@ -43,10 +43,8 @@ static int contains(STACK_OF(X509) *certs, X509 *cert)
 /* Every region of the bundle: the slice from the bytes and the slice from
  * the decoded certificates are the same roots, all of the trust, all of
  * that region, all production roots. */
-static void slices_are_the_regions_roots(void **state)
+static void slices_match(rdss__trust *bytes)
 {
-    (void)state;
-    rdss__trust *bytes = undecoded_embedded();
     rdss__trust *decoded = undecoded_embedded();
     STACK_OF(X509) *all = rdss__trust_certs(decoded); /* decodes it */
     assert_false(rdss__trust_decoded(bytes));
@@ -81,6 +79,30 @@ static void slices_are_the_regions_roots(void **state)
     assert_null(rdss__trust_region(bytes, "xx-nowhere-1"));
     rdss__trust_unref(bytes);
     rdss__trust_unref(decoded);
+}
+
+/* The embedded edition's bytes: their blocks are found by the names the
+ * build took from the pins. */
+static void slices_are_the_regions_roots(void **state)
+{
+    (void)state;
+    slices_match(undecoded_embedded());
+}
+
+/* Bytes that do not begin with the embedded edition (one newline more): each
+ * block's name is read from its DER instead, with the same result. */
+static void slices_of_other_bytes_are_the_regions_roots(void **state)
+{
+    (void)state;
+    size_t len = rdss__embedded_rds_roots_pem_len + 1;
+    char *shifted = malloc(len + 1);
+    assert_non_null(shifted);
+    shifted[0] = '\n';
+    memcpy(shifted + 1, rdss__embedded_rds_roots_pem, len);
+    rdss__trust *trust = NULL;
+    assert_int_equal(rdss__trust_of_edition(shifted, len, 1, "shifted", &trust, NULL), RDSS_OK);
+    free(shifted);
+    slices_match(trust);
 }
 
 static atomic_int stop;
@@ -140,6 +162,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(slices_are_the_regions_roots),
+        cmocka_unit_test(slices_of_other_bytes_are_the_regions_roots),
         cmocka_unit_test(fork_while_a_region_is_cut),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
