@@ -4,7 +4,7 @@
  * variant pays its own one-time costs and has its own peak RSS; rounds
  * alternate the variants (A B C ... A B C ...) so drift hits all alike.
  *
- *   connect_bench --env DIR --bundle FILE [--connects N] [--rounds R] [--fresh-only 1]
+ *   connect_bench --env DIR --bundle FILE [--connects N] [--rounds R] [--only fresh|endpoints]
  *
  * DIR holds postgres.env, mariadb.env and pki/ (tests/fixtures write them);
  * FILE is the RDS bundle to compare with (certs/rds-global-roots.pem). The
@@ -31,7 +31,7 @@ typedef struct settings {
     int mysql_by_name; /* NAME resolves here (bench/run maps it to 127.0.0.1) */
     char bundle_plus_test[512], root[512];
     int connects, rounds;
-    int fresh_only; /* --fresh-only 1: the fresh-process table alone */
+    const char *only; /* --only fresh|endpoints: that table alone */
     char pg_port[16], pg_user[64], pg_password[128], pg_db[64];
     char my_port[16], my_user[64], my_password[128], my_db[64];
 } settings;
@@ -154,40 +154,47 @@ static int connect_event_loop(const settings *s, const variant *v, const rdss_co
     return connected ? 0 : -1;
 }
 
-/* One connect+close; 0 on success. */
-static int connect_once(const settings *s, const variant *v, const rdss_config *cfg)
+/* One connect+close to `host` (PostgreSQL: at `hostaddr` when not NULL),
+ * the raw driver given `ca` or librdssecure with `cfg`; 0 on success. */
+static int connect_to(const settings *s, int mysql_engine, kind k, const rdss_config *cfg, const char *host,
+                      const char *hostaddr, const char *ca)
 {
-    const char *ca = v->whole_bundle ? s->bundle_plus_test : s->root;
-    if (v->event_loop) {
+    if (!mysql_engine) {
         char info[1024];
-        snprintf(info, sizeof(info), "host=127.0.0.1 port=%s user=%s password=%s dbname=%s", s->pg_port,
-                 s->pg_user, s->pg_password, s->pg_db);
-        return connect_event_loop(s, v, cfg, info);
-    }
-    if (!v->mysql) {
-        char info[1024];
-        snprintf(info, sizeof(info), "host=127.0.0.1 port=%s user=%s password=%s dbname=%s%s%s",
-                 s->pg_port, s->pg_user, s->pg_password, s->pg_db,
-                 v->kind == RAW ? " sslmode=verify-full sslrootcert=" : "", v->kind == RAW ? ca : "");
-        PGconn *conn = v->kind == RAW ? PQconnectdb(info) : rdss_pg_connect(cfg, info, NULL);
+        snprintf(info, sizeof(info), "host=%s%s%s port=%s user=%s password=%s dbname=%s%s%s", host,
+                 hostaddr ? " hostaddr=" : "", hostaddr ? hostaddr : "", s->pg_port, s->pg_user, s->pg_password,
+                 s->pg_db, k == RAW ? " sslmode=verify-full sslrootcert=" : "", k == RAW ? ca : "");
+        PGconn *conn = k == RAW ? PQconnectdb(info) : rdss_pg_connect(cfg, info, NULL);
         int ok = conn != NULL && PQstatus(conn) == CONNECTION_OK;
         PQfinish(conn);
         return ok ? 0 : -1;
     }
     MYSQL *mysql = mysql_init(NULL);
     MYSQL *connected;
-    if (v->kind == RAW) {
+    if (k == RAW) {
         my_bool verify = 1;
         mysql_optionsv(mysql, MYSQL_OPT_SSL_CA, ca);
         mysql_optionsv(mysql, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify);
-        connected = mysql_real_connect(mysql, "127.0.0.1", s->my_user, s->my_password, s->my_db,
+        connected = mysql_real_connect(mysql, host, s->my_user, s->my_password, s->my_db,
                                        (unsigned)atoi(s->my_port), NULL, 0);
     } else {
-        connected = rdss_mysql_connect(cfg, mysql, "127.0.0.1", s->my_user, s->my_password, s->my_db,
+        connected = rdss_mysql_connect(cfg, mysql, host, s->my_user, s->my_password, s->my_db,
                                        (unsigned)atoi(s->my_port), NULL, 0, NULL);
     }
     mysql_close(mysql);
     return connected ? 0 : -1;
+}
+
+/* One connect+close of variant v to 127.0.0.1; 0 on success. */
+static int connect_once(const settings *s, const variant *v, const rdss_config *cfg)
+{
+    if (v->event_loop) {
+        char info[1024];
+        snprintf(info, sizeof(info), "host=127.0.0.1 port=%s user=%s password=%s dbname=%s", s->pg_port,
+                 s->pg_user, s->pg_password, s->pg_db);
+        return connect_event_loop(s, v, cfg, info);
+    }
+    return connect_to(s, v->mysql, v->kind, cfg, "127.0.0.1", NULL, v->whole_bundle ? s->bundle_plus_test : s->root);
 }
 
 static int by_value(const void *a, const void *b)
@@ -269,7 +276,47 @@ static double paired_ratio(const settings *s, const variant *a, const variant *b
     return ratio;
 }
 
-static double paired_in_child(const settings *s, const variant *a, const variant *b)
+/* The tenant endpoint names many_endpoints_ratio connects to. */
+#define TENANT_NAME "tenant%d.tenants.rdssecure.test"
+
+/* A long-lived client of many endpoints (one database per tenant): in one
+ * process, connects go round-robin over `names` endpoint names (each
+ * 127.0.0.1 in bench/run's private /etc/hosts), librdssecure with the
+ * embedded bundle and the raw driver given the one root alternated, after a
+ * warm-up round over every name; the ratio of their medians. */
+static double many_endpoints_ratio(const settings *s, int mysql_engine, int names)
+{
+    variant rdss = {"", mysql_engine, RDSS, 1, 1, 0};
+    rdss_config *cfg = config_for(s, &rdss);
+    double *raw_ms = calloc((size_t)s->connects, sizeof(double)), *rdss_ms = calloc((size_t)s->connects, sizeof(double));
+    char host[128];
+    for (int i = 0; i < names; i++) {
+        snprintf(host, sizeof(host), TENANT_NAME, i);
+        connect_to(s, mysql_engine, RAW, NULL, host, NULL, s->root);
+        connect_to(s, mysql_engine, RDSS, cfg, host, NULL, NULL);
+    }
+    for (int i = 0; i < s->connects; i++) {
+        snprintf(host, sizeof(host), TENANT_NAME, i % names);
+        double t0 = now_ms();
+        connect_to(s, mysql_engine, RAW, NULL, host, NULL, s->root);
+        double t1 = now_ms();
+        connect_to(s, mysql_engine, RDSS, cfg, host, NULL, NULL);
+        raw_ms[i] = t1 - t0;
+        rdss_ms[i] = now_ms() - t1;
+    }
+    double ratio = median(rdss_ms, s->connects) / median(raw_ms, s->connects);
+    free(raw_ms);
+    free(rdss_ms);
+    rdss_config_free(cfg);
+    return ratio;
+}
+
+typedef struct ratio_job {
+    const variant *a, *b;            /* paired_ratio(a, b), or: */
+    int mysql_engine, endpoint_names; /* many_endpoints_ratio */
+} ratio_job;
+
+static double ratio_in_child(const settings *s, ratio_job job)
 {
     int fds[2];
     double ratio = 0;
@@ -278,7 +325,8 @@ static double paired_in_child(const settings *s, const variant *a, const variant
     pid_t pid = fork();
     if (pid == 0) {
         close(fds[0]);
-        double result = paired_ratio(s, a, b);
+        double result = job.a != NULL ? paired_ratio(s, job.a, job.b)
+                                      : many_endpoints_ratio(s, job.mysql_engine, job.endpoint_names);
         ssize_t written = write(fds[1], &result, sizeof(result));
         mysql_library_end();
         _exit(written == (ssize_t)sizeof(result) ? 0 : 1);
@@ -348,34 +396,10 @@ static int one_fresh_connect(const settings *s, int index)
             rdss_config_add_extra_ca_file(cfg, s->root, NULL) != RDSS_OK)
             return 2;
     }
-    int ok;
-    if (!v->mysql) {
-        char info[1024];
-        snprintf(info, sizeof(info), "host=" NAME " hostaddr=127.0.0.1 port=%s user=%s password=%s dbname=%s%s%s",
-                 s->pg_port, s->pg_user, s->pg_password, s->pg_db,
-                 v->kind == RAW ? " sslmode=verify-full sslrootcert=" : "", v->kind == RAW ? s->root : "");
-        PGconn *conn = v->kind == RAW ? PQconnectdb(info) : rdss_pg_connect(cfg, info, NULL);
-        ok = conn != NULL && PQstatus(conn) == CONNECTION_OK;
-        PQfinish(conn);
-    } else {
-        const char *host = s->mysql_by_name ? NAME : "127.0.0.1";
-        MYSQL *mysql = mysql_init(NULL);
-        MYSQL *connected;
-        if (v->kind == RAW) {
-            my_bool verify = 1;
-            mysql_optionsv(mysql, MYSQL_OPT_SSL_CA, s->root);
-            mysql_optionsv(mysql, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify);
-            connected = mysql_real_connect(mysql, host, s->my_user, s->my_password, s->my_db,
-                                           (unsigned)atoi(s->my_port), NULL, 0);
-        } else {
-            connected = rdss_mysql_connect(cfg, mysql, host, s->my_user, s->my_password, s->my_db,
-                                           (unsigned)atoi(s->my_port), NULL, 0, NULL);
-        }
-        ok = connected != NULL;
-        mysql_close(mysql);
-    }
+    int failed = v->mysql ? connect_to(s, 1, v->kind, cfg, s->mysql_by_name ? NAME : "127.0.0.1", NULL, s->root)
+                          : connect_to(s, 0, v->kind, cfg, NAME, "127.0.0.1", s->root);
     rdss_config_free(cfg);
-    return ok ? 0 : 1;
+    return failed ? 1 : 0;
 }
 
 /* A fresh process of this program that makes one connect: its whole time
@@ -439,6 +463,34 @@ static void fresh_processes(const settings *s, int *failures)
     }
 }
 
+static void many_endpoints(const settings *s)
+{
+    char first[128];
+    snprintf(first, sizeof(first), TENANT_NAME, 0);
+    struct addrinfo *found = NULL;
+    int mapped = getaddrinfo(first, NULL, NULL, &found) == 0;
+    if (found != NULL)
+        freeaddrinfo(found);
+    if (!mapped) {
+        printf("\nMany endpoints: skipped (%s does not resolve here; bench/run maps the tenant names)\n", first);
+        return;
+    }
+    static const int counts[] = {1, 200};
+    int rounds = s->rounds < 3 ? s->rounds : 3;
+    printf("\nMany endpoints, long-lived process: connects round-robin over N endpoint names "
+           "(tenantK.tenants.rdssecure.test), librdssecure with the embedded bundle / raw driver with the one "
+           "root, connects alternated, after a warm-up round over every name; medians of %d rounds:\n\n",
+           rounds);
+    for (int engine = 0; engine < 2; engine++)
+        for (size_t c = 0; c < sizeof(counts) / sizeof(counts[0]); c++) {
+            double ratios[3];
+            for (int round = 0; round < rounds; round++)
+                ratios[round] = ratio_in_child(s, (ratio_job){NULL, NULL, engine, counts[c]});
+            printf("- %s, %d endpoint name%s: %.3f\n", engine ? "mysql" : "pg", counts[c], counts[c] > 1 ? "s" : "",
+                   median(ratios, rounds));
+        }
+}
+
 static void parse_args(int argc, char **argv, settings *s)
 {
     s->connects = 30;
@@ -454,11 +506,11 @@ static void parse_args(int argc, char **argv, settings *s)
             s->rounds = atoi(argv[i + 1]);
         else if (strcmp(argv[i], "--mysql-by-name") == 0)
             s->mysql_by_name = atoi(argv[i + 1]);
-        else if (strcmp(argv[i], "--fresh-only") == 0)
-            s->fresh_only = atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--only") == 0)
+            s->only = argv[i + 1];
     }
     if (s->env_dir == NULL || s->bundle == NULL || s->connects < 1 || s->rounds < 1) {
-        fprintf(stderr, "usage: connect_bench --env DIR --bundle FILE [--connects N] [--rounds R] [--fresh-only 1]\n");
+        fprintf(stderr, "usage: connect_bench --env DIR --bundle FILE [--connects N] [--rounds R] [--only fresh|endpoints]\n");
         exit(2);
     }
     snprintf(s->root, sizeof(s->root), "%s/pki/root.pem", s->env_dir);
@@ -489,9 +541,12 @@ int main(int argc, char **argv)
     if (found != NULL)
         freeaddrinfo(found);
     write_bundle_plus_test(&s);
-    if (s.fresh_only) {
+    if (s.only != NULL) {
         int failures = 0;
-        fresh_processes(&s, &failures);
+        if (strcmp(s.only, "fresh") == 0)
+            fresh_processes(&s, &failures);
+        else
+            many_endpoints(&s);
         return failures > 0 ? 1 : 0;
     }
     /* per variant: the per-round values, for medians across rounds */
@@ -531,10 +586,10 @@ int main(int argc, char **argv)
         double embedded[64] = {0}, same_file[64] = {0}, speedup[64] = {0};
         int rounds = s.rounds < 64 ? s.rounds : 64;
         for (int round = 0; round < rounds; round++) {
-            embedded[round] = paired_in_child(&s, &variants[base + 1], &variants[base + 2]);
-            same_file[round] = paired_in_child(&s, &variants[base + 1], &variants[base + 4]);
-            speedup[round] = 1.0 / paired_in_child(&s, &variants[base], &variants[base + 2]);
-            event_loop[round] = paired_in_child(&s, &variants[base + 1], &variants[base + 5]);
+            embedded[round] = ratio_in_child(&s, (ratio_job){&variants[base + 1], &variants[base + 2], 0, 0});
+            same_file[round] = ratio_in_child(&s, (ratio_job){&variants[base + 1], &variants[base + 4], 0, 0});
+            speedup[round] = 1.0 / ratio_in_child(&s, (ratio_job){&variants[base], &variants[base + 2], 0, 0});
+            event_loop[round] = ratio_in_child(&s, (ratio_job){&variants[base + 1], &variants[base + 5], 0, 0});
         }
         printf("- %s: librdssecure with the embedded bundle / raw with the one root (floor) = %.3f "
                "(goal <= 1.10); raw with the whole bundle is %.2fx slower than librdssecure; "
@@ -545,6 +600,7 @@ int main(int argc, char **argv)
         printf("- %s: the event-loop form with the embedded bundle / raw with the one root (floor) = %.3f\n",
                engine ? "mysql" : "pg", median(event_loop, rounds));
     }
+    many_endpoints(&s);
     fresh_processes(&s, &failures);
     if (failures > 0)
         printf("\n%d connects FAILED: the numbers above are not comparable\n", failures);

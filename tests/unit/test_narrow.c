@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <fcntl.h>
 #include <unistd.h>
 #include <openssl/pem.h>
 
@@ -54,21 +55,70 @@ static void bounded_least_recently_used_goes(void **state)
     assert_int_equal(rdss__trust_embedded(&embedded, NULL), RDSS_OK);
     X509 *anchor = sk_X509_value(rdss__trust_certs(embedded), 0);
     char key[128];
-    for (int i = 0; i < 70; i++) {
+    for (int i = 0; i < 1030; i++) {
         rdss__narrow_key("10.0.0.2", 3306 + i, "db", key, sizeof(key));
         rdss__trust_unref(rdss__narrow_learn(embedded, key, anchor));
     }
     int remembered = 0;
-    for (int i = 0; i < 70; i++) {
+    for (int i = 0; i < 1030; i++) {
         rdss__narrow_key("10.0.0.2", 3306 + i, "db", key, sizeof(key));
         rdss__trust *narrow = rdss__narrow_lookup(embedded, key);
         remembered += narrow != NULL;
         rdss__trust_unref(narrow);
     }
-    assert_int_equal(remembered, 64);
+    assert_int_equal(remembered, 1024);
     rdss__narrow_key("10.0.0.2", 3306, "db", key, sizeof(key));
     rdss__trust *oldest = rdss__narrow_lookup(embedded, key);
     assert_null(oldest); /* learned first, never used since: evicted */
+    rdss__trust_unref(embedded);
+}
+
+static int open_descriptors(void)
+{
+    int count = 0;
+    for (int fd = 0; fd < 4096; fd++)
+        count += fcntl(fd, F_GETFD) != -1;
+    return count;
+}
+
+/* Two hundred endpoints anchored by two roots: every one is remembered, and
+ * they share two narrowed trusts (two CA files), not two hundred. */
+static void endpoints_of_one_anchor_share_its_file(void **state)
+{
+    (void)state;
+    rdss__trust *embedded = NULL;
+    assert_int_equal(rdss__trust_embedded(&embedded, NULL), RDSS_OK);
+    STACK_OF(X509) *certs = rdss__trust_certs(embedded);
+    X509 *anchors[2] = {sk_X509_value(certs, 7), sk_X509_value(certs, 8)};
+    char key[128];
+    rdss__trust *first[2] = {NULL, NULL};
+    int before = open_descriptors();
+    for (int i = 0; i < 200; i++) {
+        char host[64];
+        snprintf(host, sizeof(host), "tenant%d.example.com", i);
+        rdss__narrow_key(host, 5432, "", key, sizeof(key));
+        rdss__trust *narrow = rdss__narrow_learn(embedded, key, anchors[i % 2]);
+        assert_non_null(narrow);
+        assert_non_null(rdss__trust_ca_file(narrow));
+        if (first[i % 2] == NULL)
+            first[i % 2] = rdss__trust_ref(narrow);
+        assert_ptr_equal(narrow, first[i % 2]);
+        rdss__trust_unref(narrow);
+    }
+    assert_ptr_not_equal(first[0], first[1]);
+    assert_int_equal(open_descriptors(), before + 2);
+    for (int i = 0; i < 200; i++) {
+        char host[64];
+        snprintf(host, sizeof(host), "tenant%d.example.com", i);
+        rdss__narrow_key(host, 5432, "", key, sizeof(key));
+        rdss__trust *narrow = rdss__narrow_lookup(embedded, key);
+        assert_ptr_equal(narrow, first[i % 2]);
+        rdss__trust_unref(narrow);
+        rdss__narrow_forget(embedded, key);
+    }
+    rdss__trust_unref(first[0]);
+    rdss__trust_unref(first[1]);
+    assert_int_equal(open_descriptors(), before); /* forgotten: the files go with the last endpoint */
     rdss__trust_unref(embedded);
 }
 
@@ -168,6 +218,7 @@ int main(void)
         cmocka_unit_test(learn_lookup_forget),
         cmocka_unit_test(bounded_least_recently_used_goes),
         cmocka_unit_test(one_entry_per_trust_content),
+        cmocka_unit_test(endpoints_of_one_anchor_share_its_file),
         cmocka_unit_test(a_child_after_fork_can_use_the_cache),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
