@@ -75,7 +75,8 @@ static void a_good_server_reports_its_whole_chain(void **state)
         assert_int_equal(strlen(rdss_probe_report_cert_sha256(r, 1)), 64);
         assert_non_null(rdss_probe_report_cert_not_before(r, 0));
         assert_string_equal(rdss_probe_report_leaf_san(r, 0), "DNS:" RDS_NAME);
-        assert_string_equal(rdss_probe_report_leaf_san(r, 2), "IP:127.0.0.1");
+        assert_string_equal(rdss_probe_report_leaf_san(r, 2), "DNS:*.tenants.rdssecure.test");
+        assert_string_equal(rdss_probe_report_leaf_san(r, 3), "IP:127.0.0.1");
         assert_non_null(strstr(rdss_probe_report_anchor_subject(r), "Amazon RDS us-east-1 Root CA RSA2048 G1"));
         assert_string_equal(rdss_probe_report_anchor_family(r), "rds-ca-rsa2048-g1");
         assert_int_equal(rdss_probe_report_hostname_verified(r), 1);
