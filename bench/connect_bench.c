@@ -283,28 +283,30 @@ static double paired_ratio(const settings *s, const variant *a, const variant *b
  * process, connects go round-robin over `names` endpoint names (each
  * 127.0.0.1 in bench/run's private /etc/hosts), librdssecure with the
  * embedded bundle and the raw driver given the one root alternated, after a
- * warm-up round over every name; the ratio of their medians. */
+ * warm-up round over every name; every name is timed at least once. The
+ * ratio of their medians, or -1 when a connect failed. */
 static double many_endpoints_ratio(const settings *s, int mysql_engine, int names)
 {
     variant rdss = {"", mysql_engine, RDSS, 1, 1, 0};
     rdss_config *cfg = config_for(s, &rdss);
-    double *raw_ms = calloc((size_t)s->connects, sizeof(double)), *rdss_ms = calloc((size_t)s->connects, sizeof(double));
+    int timed = s->connects > names ? s->connects : names, failed = 0;
+    double *raw_ms = calloc((size_t)timed, sizeof(double)), *rdss_ms = calloc((size_t)timed, sizeof(double));
     char host[128];
     for (int i = 0; i < names; i++) {
         snprintf(host, sizeof(host), TENANT_NAME, i);
-        connect_to(s, mysql_engine, RAW, NULL, host, NULL, s->root);
-        connect_to(s, mysql_engine, RDSS, cfg, host, NULL, NULL);
+        failed |= connect_to(s, mysql_engine, RAW, NULL, host, NULL, s->root);
+        failed |= connect_to(s, mysql_engine, RDSS, cfg, host, NULL, NULL);
     }
-    for (int i = 0; i < s->connects; i++) {
+    for (int i = 0; i < timed; i++) {
         snprintf(host, sizeof(host), TENANT_NAME, i % names);
         double t0 = now_ms();
-        connect_to(s, mysql_engine, RAW, NULL, host, NULL, s->root);
+        failed |= connect_to(s, mysql_engine, RAW, NULL, host, NULL, s->root);
         double t1 = now_ms();
-        connect_to(s, mysql_engine, RDSS, cfg, host, NULL, NULL);
+        failed |= connect_to(s, mysql_engine, RDSS, cfg, host, NULL, NULL);
         raw_ms[i] = t1 - t0;
         rdss_ms[i] = now_ms() - t1;
     }
-    double ratio = median(rdss_ms, s->connects) / median(raw_ms, s->connects);
+    double ratio = failed ? -1 : median(rdss_ms, timed) / median(raw_ms, timed);
     free(raw_ms);
     free(rdss_ms);
     rdss_config_free(cfg);
@@ -463,7 +465,7 @@ static void fresh_processes(const settings *s, int *failures)
     }
 }
 
-static void many_endpoints(const settings *s)
+static void many_endpoints(const settings *s, int *failures)
 {
     char first[128];
     snprintf(first, sizeof(first), TENANT_NAME, 0);
@@ -479,16 +481,26 @@ static void many_endpoints(const settings *s)
     int rounds = s->rounds < 3 ? s->rounds : 3;
     printf("\nMany endpoints, long-lived process: connects round-robin over N endpoint names "
            "(tenantK.tenants.rdssecure.test), librdssecure with the embedded bundle / raw driver with the one "
-           "root, connects alternated, after a warm-up round over every name; medians of %d rounds:\n\n",
-           rounds);
-    for (int engine = 0; engine < 2; engine++)
+           "root, connects alternated, after a warm-up round over every name, max(N, %d) timed; medians of %d "
+           "rounds:\n\n| engine | 1 endpoint name | 200 endpoint names |\n| --- | ---: | ---: |\n",
+           s->connects, rounds);
+    for (int engine = 0; engine < 2; engine++) {
+        printf("| %s |", engine ? "mysql" : "pg");
         for (size_t c = 0; c < sizeof(counts) / sizeof(counts[0]); c++) {
             double ratios[3];
-            for (int round = 0; round < rounds; round++)
+            int failed = 0;
+            for (int round = 0; round < rounds; round++) {
                 ratios[round] = ratio_in_child(s, (ratio_job){NULL, NULL, engine, counts[c]});
-            printf("- %s, %d endpoint name%s: %.3f\n", engine ? "mysql" : "pg", counts[c], counts[c] > 1 ? "s" : "",
-                   median(ratios, rounds));
+                failed |= ratios[round] <= 0;
+            }
+            *failures += failed;
+            if (failed)
+                printf(" FAILED |");
+            else
+                printf(" %.3f |", median(ratios, rounds));
         }
+        printf("\n");
+    }
 }
 
 static void parse_args(int argc, char **argv, settings *s)
@@ -508,7 +520,11 @@ static void parse_args(int argc, char **argv, settings *s)
             s->mysql_by_name = atoi(argv[i + 1]);
         else if (strcmp(argv[i], "--only") == 0)
             s->only = argv[i + 1];
+        else
+            s->connects = 0; /* not an option of ours: the usage below */
     }
+    if (argc % 2 == 0 || (s->only != NULL && strcmp(s->only, "fresh") != 0 && strcmp(s->only, "endpoints") != 0))
+        s->connects = 0;
     if (s->env_dir == NULL || s->bundle == NULL || s->connects < 1 || s->rounds < 1) {
         fprintf(stderr, "usage: connect_bench --env DIR --bundle FILE [--connects N] [--rounds R] [--only fresh|endpoints]\n");
         exit(2);
@@ -546,7 +562,7 @@ int main(int argc, char **argv)
         if (strcmp(s.only, "fresh") == 0)
             fresh_processes(&s, &failures);
         else
-            many_endpoints(&s);
+            many_endpoints(&s, &failures);
         return failures > 0 ? 1 : 0;
     }
     /* per variant: the per-round values, for medians across rounds */
@@ -600,7 +616,7 @@ int main(int argc, char **argv)
         printf("- %s: the event-loop form with the embedded bundle / raw with the one root (floor) = %.3f\n",
                engine ? "mysql" : "pg", median(event_loop, rounds));
     }
-    many_endpoints(&s);
+    many_endpoints(&s, &failures);
     fresh_processes(&s, &failures);
     if (failures > 0)
         printf("\n%d connects FAILED: the numbers above are not comparable\n", failures);

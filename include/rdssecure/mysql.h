@@ -82,8 +82,13 @@ RDSS_API MYSQL *rdss_mysql_real_connect(MYSQL *mysql, const char *host, const ch
  *   MYSQL *connected = rdss_mysql_connect_result(a, &err);
  *   rdss_mysql_attempt_free(a);
  *
- * Start does its checks, resolves the name and (with a verify-name) probes
- * the server before it returns, within the deadline. The deadline is kept
+ * Start does its checks, resolves the name and, before it returns and
+ * within the deadline, probes the server (one credential-free handshake)
+ * when it has a verify-name, and on the first connect of the process to an
+ * endpoint that is not named like an RDS endpoint (to learn its root; an
+ * RDS name needs no probe): an event loop that must never block should
+ * connect by RDS names, or make one blocking connect to each endpoint
+ * first. The deadline is kept
  * by these functions: once it passes, cont returns 0 and the result is
  * RDSS_ERR_TIMEOUT. A failed start returns 0 too, with the error in the
  * result; *attempt is NULL only when out of memory or attempt is NULL. */
