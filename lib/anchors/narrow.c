@@ -11,10 +11,13 @@
 #include "core/process.h"
 #include "tls/verify.h"
 
-/* Endpoints, not files: entries whose endpoints share an anchor share its
- * narrowed trust (one memfd per trust and anchor, whatever the number of
- * endpoints), so a client of a few hundred databases is remembered whole. */
-#define CACHE_SIZE 1024
+/* Two tables: endpoints (many: a client of hundreds of databases is
+ * remembered whole) point to anchors, and narrowed trusts, each with its own
+ * memfd, exist per trust and anchor (few: a descriptor each, so they are
+ * bounded well below a process's descriptor limit). An endpoint whose
+ * anchor's file was evicted is looked up as not known, and learns again. */
+#define ENDPOINTS 1024
+#define FILES 64
 #define SMALL_TRUST 4
 
 int rdss__narrow_worth_it(const rdss__trust *full)
@@ -22,31 +25,45 @@ int rdss__narrow_worth_it(const rdss__trust *full)
     return rdss__trust_has_more_than(full, SMALL_TRUST);
 }
 
-typedef struct entry {
+typedef struct endpoint_entry {
     char *key;
     uint64_t key_hash;        /* of key: most entries are passed over by it */
     unsigned char full[32];   /* the digest of the trust it was learned under */
     unsigned char anchor[32]; /* the SHA-256 of the anchor */
-    rdss__trust *narrow;      /* the anchor alone, with its own CA file; shared */
     uint64_t used;            /* for least-recently-used eviction */
-} entry;
+} endpoint_entry;
+
+typedef struct file_entry {
+    unsigned char full[32];
+    unsigned char anchor[32];
+    rdss__trust *narrow; /* the anchor alone (and the trust's intermediates), with its CA file */
+    uint64_t used;
+} file_entry;
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static entry cache[CACHE_SIZE];
+static endpoint_entry endpoints[ENDPOINTS];
+static file_entry files[FILES];
 static uint64_t tick;
 
-static void clear(entry *e)
+static void clear_endpoint(endpoint_entry *e)
 {
     free(e->key);
-    rdss__trust_unref(e->narrow);
     memset(e, 0, sizeof(*e));
+}
+
+static void clear_file(file_entry *f)
+{
+    rdss__trust_unref(f->narrow);
+    memset(f, 0, sizeof(*f));
 }
 
 static void release_all(void)
 {
     pthread_mutex_lock(&lock);
-    for (int i = 0; i < CACHE_SIZE; i++)
-        clear(&cache[i]);
+    for (int i = 0; i < ENDPOINTS; i++)
+        clear_endpoint(&endpoints[i]);
+    for (int i = 0; i < FILES; i++)
+        clear_file(&files[i]);
     pthread_mutex_unlock(&lock);
 }
 
@@ -92,10 +109,10 @@ static uint64_t hash_of(const char *key) /* FNV-1a */
  * alternate on it do not evict each other. */
 /* Under the lock. `digest`: the trust's, taken before the lock (taking it
  * may decode the trust). */
-static entry *find(const unsigned char *digest, const char *key, uint64_t key_hash)
+static endpoint_entry *find_endpoint(const unsigned char *digest, const char *key, uint64_t key_hash)
 {
-    for (int i = 0; i < CACHE_SIZE; i++) {
-        entry *e = &cache[i];
+    for (int i = 0; i < ENDPOINTS; i++) {
+        endpoint_entry *e = &endpoints[i];
         if (e->key != NULL && e->key_hash == key_hash && strcmp(e->key, key) == 0 &&
             memcmp(e->full, digest, sizeof(e->full)) == 0)
             return e;
@@ -103,14 +120,17 @@ static entry *find(const unsigned char *digest, const char *key, uint64_t key_ha
     return NULL;
 }
 
-/* Under the lock: the narrowed trust another endpoint of the same trust and
- * anchor already has, as a new reference, or NULL. */
-static rdss__trust *shared_narrow(const unsigned char *digest, const unsigned char *anchor)
+/* Under the lock: the file of `anchor` under the trust of `digest`, or NULL.
+ * The trust is part of the match: another trust's narrowed file may carry
+ * intermediates this trust does not have. */
+static file_entry *find_file(const unsigned char *digest, const unsigned char *anchor)
 {
-    for (int i = 0; i < CACHE_SIZE; i++)
-        if (cache[i].key != NULL && memcmp(cache[i].anchor, anchor, sizeof(cache[i].anchor)) == 0 &&
-            memcmp(cache[i].full, digest, sizeof(cache[i].full)) == 0)
-            return rdss__trust_ref(cache[i].narrow);
+    for (int i = 0; i < FILES; i++) {
+        file_entry *f = &files[i];
+        if (f->narrow != NULL && memcmp(f->anchor, anchor, sizeof(f->anchor)) == 0 &&
+            memcmp(f->full, digest, sizeof(f->full)) == 0)
+            return f;
+    }
     return NULL;
 }
 
@@ -120,13 +140,56 @@ rdss__trust *rdss__narrow_lookup(const rdss__trust *full, const char *key)
     const unsigned char *digest = rdss__trust_digest(full);
     uint64_t key_hash = hash_of(key);
     lock_cache();
-    entry *e = find(digest, key, key_hash);
-    if (e != NULL) {
-        e->used = ++tick;
-        found = rdss__trust_ref(e->narrow);
+    endpoint_entry *e = find_endpoint(digest, key, key_hash);
+    file_entry *f = e != NULL ? find_file(digest, e->anchor) : NULL;
+    if (f != NULL) {
+        e->used = f->used = ++tick;
+        found = rdss__trust_ref(f->narrow);
     }
     pthread_mutex_unlock(&lock);
     return found;
+}
+
+/* Under the lock: keeps `narrow` (the cache's reference) as the file of
+ * `anchor` under `digest`, unless another thread kept one first; the file
+ * kept, as a new reference. */
+static rdss__trust *keep_file(const unsigned char *digest, const unsigned char *anchor, rdss__trust *narrow)
+{
+    file_entry *f = find_file(digest, anchor);
+    if (f == NULL) {
+        f = &files[0];
+        for (int i = 1; i < FILES && f->narrow != NULL; i++)
+            if (files[i].narrow == NULL || files[i].used < f->used)
+                f = &files[i];
+        clear_file(f); /* the least recently used goes: its endpoints learn again */
+        memcpy(f->full, digest, sizeof(f->full));
+        memcpy(f->anchor, anchor, sizeof(f->anchor));
+        f->narrow = rdss__trust_ref(narrow);
+    }
+    f->used = ++tick;
+    return rdss__trust_ref(f->narrow);
+}
+
+/* Under the lock: remembers that `anchor` anchored `key` under `digest`. */
+static void keep_endpoint(const unsigned char *digest, const char *key, uint64_t key_hash,
+                          const unsigned char *anchor, char *copy)
+{
+    endpoint_entry *e = find_endpoint(digest, key, key_hash);
+    for (int i = 0; e == NULL && i < ENDPOINTS; i++)
+        if (endpoints[i].key == NULL)
+            e = &endpoints[i];
+    if (e == NULL) { /* full: the least recently used goes */
+        e = &endpoints[0];
+        for (int i = 1; i < ENDPOINTS; i++)
+            if (endpoints[i].used < e->used)
+                e = &endpoints[i];
+    }
+    clear_endpoint(e);
+    e->key = copy;
+    e->key_hash = key_hash;
+    memcpy(e->full, digest, sizeof(e->full));
+    memcpy(e->anchor, anchor, sizeof(e->anchor));
+    e->used = ++tick;
 }
 
 rdss__trust *rdss__narrow_learn(const rdss__trust *full, const char *key, X509 *anchor)
@@ -139,41 +202,23 @@ rdss__trust *rdss__narrow_learn(const rdss__trust *full, const char *key, X509 *
     const unsigned char *digest = rdss__trust_digest(full);
     uint64_t key_hash = hash_of(key);
     lock_cache();
-    rdss__trust *narrow = shared_narrow(digest, anchor_digest);
+    file_entry *f = find_file(digest, anchor_digest);
+    rdss__trust *narrow = f != NULL ? rdss__trust_ref(f->narrow) : NULL;
     pthread_mutex_unlock(&lock);
-    /* built outside the lock: it writes a memfd (two threads may both build
-     * one for a new anchor: each endpoint keeps the one it got) */
+    /* built outside the lock: it writes a memfd */
     if (narrow == NULL && rdss__trust_narrowed(full, anchor, &narrow) != RDSS_OK)
         return NULL;
-    rdss__trust *result = NULL;
     char *copy = strdup(key);
+    if (copy == NULL) {
+        rdss__trust_unref(narrow);
+        return NULL;
+    }
     lock_cache();
-    entry *e = find(digest, key, key_hash);
-    for (int i = 0; e == NULL && i < CACHE_SIZE; i++)
-        if (cache[i].key == NULL)
-            e = &cache[i];
-    if (e == NULL) { /* full: the least recently used goes */
-        e = &cache[0];
-        for (int i = 1; i < CACHE_SIZE; i++)
-            if (cache[i].used < e->used)
-                e = &cache[i];
-    }
-    if (copy != NULL) {
-        clear(e);
-        e->key = copy;
-        e->key_hash = key_hash;
-        memcpy(e->full, digest, sizeof(e->full));
-        memcpy(e->anchor, anchor_digest, sizeof(e->anchor));
-        e->narrow = narrow;
-        e->used = ++tick;
-        result = rdss__trust_ref(narrow);
-        narrow = NULL;
-        copy = NULL;
-    }
+    rdss__trust *kept = keep_file(digest, anchor_digest, narrow);
+    keep_endpoint(digest, key, key_hash, anchor_digest, copy);
     pthread_mutex_unlock(&lock);
     rdss__trust_unref(narrow);
-    free(copy);
-    return result;
+    return kept;
 }
 
 void rdss__narrow_learn_from(const rdss__trust *full, const char *key, const char *name,
@@ -194,8 +239,8 @@ void rdss__narrow_forget(const rdss__trust *full, const char *key)
     const unsigned char *digest = rdss__trust_digest(full);
     uint64_t key_hash = hash_of(key);
     lock_cache();
-    entry *e = find(digest, key, key_hash);
+    endpoint_entry *e = find_endpoint(digest, key, key_hash);
     if (e != NULL)
-        clear(e);
+        clear_endpoint(e); /* the anchor's file stays for the other endpoints */
     pthread_mutex_unlock(&lock);
 }

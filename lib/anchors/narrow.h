@@ -7,10 +7,10 @@
  * accepts); connect/connect.c forgets an entry and retries with the full
  * trust when the server moved to another root (see rdss__connect_failed).
  *
- * Bounded (1024 endpoints, least recently used out; endpoints with the same
- * trust and anchor share one narrowed trust and its memfd), thread-safe,
- * memfds only (nothing on disk); released by rdss_global_cleanup() and at
- * exit. */
+ * Bounded (1024 endpoints and 64 narrowed trusts, least recently used out;
+ * endpoints with the same trust and anchor share one narrowed trust and its
+ * memfd), thread-safe, memfds only (nothing on disk); released by
+ * rdss_global_cleanup() and at exit. */
 #ifndef RDSS__LIB_NARROW_H
 #define RDSS__LIB_NARROW_H
 

@@ -115,10 +115,103 @@ static void endpoints_of_one_anchor_share_its_file(void **state)
         assert_ptr_equal(narrow, first[i % 2]);
         rdss__trust_unref(narrow);
         rdss__narrow_forget(embedded, key);
+        assert_null(rdss__narrow_lookup(embedded, key));
     }
     rdss__trust_unref(first[0]);
     rdss__trust_unref(first[1]);
-    assert_int_equal(open_descriptors(), before); /* forgotten: the files go with the last endpoint */
+    rdss__trust_unref(embedded);
+}
+
+/* A trust of five embedded roots, starting at `first`. */
+static rdss__trust *five_roots(STACK_OF(X509) *roots, int first)
+{
+    BIO *bio = BIO_new(BIO_s_mem());
+    for (int i = first; i < first + 5; i++)
+        PEM_write_bio_X509(bio, sk_X509_value(roots, i));
+    char *pem = NULL;
+    long len = BIO_get_mem_data(bio, &pem);
+    rdss__trust *trust = NULL;
+    assert_int_equal(rdss__trust_from_pem(pem, (size_t)len, "five", &trust, NULL), RDSS_OK);
+    BIO_free(bio);
+    return trust;
+}
+
+/* A hundred trusts, each a different bundle, each with a learned endpoint:
+ * the endpoints are remembered, the CA files stay at most 64 (a descriptor
+ * each; a process must keep descriptors for its sockets), and an endpoint
+ * whose file went is simply unknown again. */
+static void files_are_bounded_whatever_the_trusts(void **state)
+{
+    (void)state;
+    rdss__trust *embedded = NULL;
+    assert_int_equal(rdss__trust_embedded(&embedded, NULL), RDSS_OK);
+    STACK_OF(X509) *roots = rdss__trust_certs(embedded);
+    rdss__trust *trusts[100];
+    for (int i = 0; i < 100; i++)
+        trusts[i] = five_roots(roots, i); /* each with its own CA file */
+    int before = open_descriptors();
+    char key[128];
+    rdss__narrow_key("shared.example.com", 5432, "", key, sizeof(key));
+    for (int i = 0; i < 100; i++)
+        rdss__trust_unref(rdss__narrow_learn(trusts[i], key, sk_X509_value(roots, i + 2)));
+    assert_true(open_descriptors() <= before + 64);
+    int known = 0;
+    for (int i = 0; i < 100; i++) {
+        rdss__trust *narrow = rdss__narrow_lookup(trusts[i], key);
+        known += narrow != NULL;
+        if (narrow != NULL)
+            assert_int_equal(X509_cmp(sk_X509_value(rdss__trust_certs(narrow), 0), sk_X509_value(roots, i + 2)), 0);
+        rdss__trust_unref(narrow);
+    }
+    assert_int_equal(known, 64); /* the newest files' endpoints */
+    for (int i = 0; i < 100; i++) {
+        rdss__narrow_forget(trusts[i], key);
+        rdss__trust_unref(trusts[i]);
+    }
+    rdss__trust_unref(embedded);
+}
+
+/* Two trusts with the same root, one with an intermediate under it: each
+ * trust's file is its own (the other's intermediate never joins it). */
+static void a_file_is_never_another_trusts(void **state)
+{
+    (void)state;
+    rdss__trust *embedded = NULL;
+    assert_int_equal(rdss__trust_embedded(&embedded, NULL), RDSS_OK);
+    STACK_OF(X509) *roots = rdss__trust_certs(embedded);
+    tc_cert root = tc_make("Shared Root", 1, -1, 365, NULL);
+    tc_cert intermediate = tc_make("Its Intermediate", 1, -1, 365, &root);
+    BIO *with = BIO_new(BIO_s_mem()), *without = BIO_new(BIO_s_mem());
+    PEM_write_bio_X509(with, root.cert);
+    PEM_write_bio_X509(with, intermediate.cert);
+    PEM_write_bio_X509(without, root.cert);
+    for (int i = 10; i < 14; i++) {
+        PEM_write_bio_X509(with, sk_X509_value(roots, i));
+        PEM_write_bio_X509(without, sk_X509_value(roots, i));
+    }
+    char *pem = NULL;
+    long len = BIO_get_mem_data(with, &pem);
+    rdss__trust *a = NULL, *b = NULL;
+    assert_int_equal(rdss__trust_from_pem(pem, (size_t)len, "with", &a, NULL), RDSS_OK);
+    len = BIO_get_mem_data(without, &pem);
+    assert_int_equal(rdss__trust_from_pem(pem, (size_t)len, "without", &b, NULL), RDSS_OK);
+    char key_a[128], key_b[128];
+    rdss__narrow_key("a.example.com", 5432, "", key_a, sizeof(key_a));
+    rdss__narrow_key("b.example.com", 5432, "", key_b, sizeof(key_b));
+    rdss__trust *narrow_a = rdss__narrow_learn(a, key_a, root.cert);
+    rdss__trust *narrow_b = rdss__narrow_learn(b, key_b, root.cert);
+    assert_int_equal(sk_X509_num(rdss__trust_certs(narrow_a)), 2); /* the root and its intermediate */
+    assert_int_equal(sk_X509_num(rdss__trust_certs(narrow_b)), 1); /* the root alone */
+    rdss__trust_unref(narrow_a);
+    rdss__trust_unref(narrow_b);
+    rdss__narrow_forget(a, key_a);
+    rdss__narrow_forget(b, key_b);
+    rdss__trust_unref(a);
+    rdss__trust_unref(b);
+    BIO_free(with);
+    BIO_free(without);
+    tc_cert_free(&intermediate);
+    tc_cert_free(&root);
     rdss__trust_unref(embedded);
 }
 
@@ -219,6 +312,8 @@ int main(void)
         cmocka_unit_test(bounded_least_recently_used_goes),
         cmocka_unit_test(one_entry_per_trust_content),
         cmocka_unit_test(endpoints_of_one_anchor_share_its_file),
+        cmocka_unit_test(files_are_bounded_whatever_the_trusts),
+        cmocka_unit_test(a_file_is_never_another_trusts),
         cmocka_unit_test(a_child_after_fork_can_use_the_cache),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
