@@ -487,7 +487,7 @@ static void many_endpoints(const settings *s, int *failures)
     for (int engine = 0; engine < 2; engine++) {
         printf("| %s |", engine ? "mysql" : "pg");
         for (size_t c = 0; c < sizeof(counts) / sizeof(counts[0]); c++) {
-            double ratios[3];
+            double ratios[3] = {0};
             int failed = 0;
             for (int round = 0; round < rounds; round++) {
                 ratios[round] = ratio_in_child(s, (ratio_job){NULL, NULL, engine, counts[c]});
