@@ -89,6 +89,25 @@ RDSS__PRINTF(1, 0) static char *vformat(const char *fmt, va_list ap)
     return text;
 }
 
+/* Makes `text` one line: each run of line breaks and tabs (libpq's
+ * messages end with a newline and may hold several lines) becomes one
+ * space, and trailing spaces go. */
+static void one_line(char *text)
+{
+    char *out = text;
+    for (const char *in = text; *in != '\0'; in++) {
+        if (*in == '\n' || *in == '\r' || *in == '\t') {
+            if (out > text && out[-1] != ' ')
+                *out++ = ' ';
+        } else {
+            *out++ = *in;
+        }
+    }
+    while (out > text && out[-1] == ' ')
+        out--;
+    *out = '\0';
+}
+
 RDSS__PRINTF(2, 0) static rdss_error *error_vnew(rdss_code code, const char *fmt, va_list ap)
 {
     rdss_error *e = calloc(1, sizeof(*e));
@@ -100,6 +119,7 @@ RDSS__PRINTF(2, 0) static rdss_error *error_vnew(rdss_code code, const char *fmt
         free(e);
         return &out_of_memory_error;
     }
+    one_line(e->message);
     return e;
 }
 
@@ -156,10 +176,8 @@ void rdss__error_set_driver_message(rdss_error *e, const char *message)
     if (e == NULL || e == &out_of_memory_error || message == NULL || message[0] == '\0')
         return;
     replace_string(&e->driver_message, message);
-    /* one line: libpq ends its messages with a newline and may hold several */
-    for (char *c = e->driver_message; c != NULL && *c; c++)
-        if (*c == '\n')
-            *c = (c[1] != '\0') ? ' ' : '\0';
+    if (e->driver_message != NULL)
+        one_line(e->driver_message);
 }
 
 void rdss__error_set_cert(rdss_error *e, const char *subject, const char *issuer,
@@ -191,6 +209,7 @@ RDSS__PRINTF(3, 0) static void join_message(rdss_error *e, int before, const cha
     char *joined = malloc(len);
     if (joined != NULL) {
         snprintf(joined, len, "%s%s", before ? added : e->message, before ? e->message : added);
+        one_line(joined);
         free(e->message);
         e->message = joined;
     }

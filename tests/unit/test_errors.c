@@ -7,6 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <rdssecure/pg.h>
 #include <rdssecure/rdssecure.h>
 
 /* The typed error names the library promises (README and rdssecure.h), in enum order. */
@@ -85,6 +86,34 @@ static void a_succeeding_call_clears_the_error_pointer(void **state)
     rdss_config_free(cfg);
 }
 
+static void assert_one_line(const char *text)
+{
+    assert_non_null(text);
+    assert_true(text[0] != '\0');
+    assert_null(strpbrk(text, "\n\r\t"));
+    assert_true(text[strlen(text) - 1] != ' ');
+}
+
+/* What libpq says ends in a newline and may hold several lines; a message
+ * of ours is one line whatever went into it. */
+static void messages_are_one_line(void **state)
+{
+    (void)state;
+    rdss_config *cfg = rdss_config_new();
+    static const char *const conninfos[] = {"hostx=1", "host='unterminated", "port=5432 dbname"};
+    for (size_t i = 0; i < sizeof(conninfos) / sizeof(conninfos[0]); i++) {
+        rdss_error *err = NULL;
+        PGconn *conn = rdss_pg_connect(cfg, conninfos[i], &err);
+        assert_int_equal(rdss_error_code(err), RDSS_ERR_INVALID_ARGUMENT);
+        assert_one_line(rdss_error_message(err));
+        if (rdss_error_driver_message(err) != NULL)
+            assert_one_line(rdss_error_driver_message(err));
+        PQfinish(conn);
+        rdss_error_free(err);
+    }
+    rdss_config_free(cfg);
+}
+
 static void version_functions_agree_with_the_header(void **state)
 {
     (void)state;
@@ -107,6 +136,7 @@ int main(void)
         cmocka_unit_test(a_failing_call_fills_the_error_object),
         cmocka_unit_test(a_succeeding_call_clears_the_error_pointer),
         cmocka_unit_test(version_functions_agree_with_the_header),
+        cmocka_unit_test(messages_are_one_line),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
