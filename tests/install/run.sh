@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs the build into a fresh prefix, then builds and runs a consumer
-# program two ways: pkg-config and CMake's find_package(rdssecure).
+# program (both engines' headers, the drivers' own calls) two ways:
+# pkg-config and CMake's find_package(rdssecure); builds the examples with
+# the README's pkg-config line; runs the installed CLI as installed.
 # (Static linking is not tried: on Debian, libpq's static dependencies
 # libpgcommon/libpgport come only with postgresql-server-dev-15.)
 #   run.sh BUILD_DIR [EXTRA_CFLAGS]
 set -euo pipefail
 build=$1 extra_cflags=${2:-}
 here=$(cd "$(dirname "$0")" && pwd)
+source=$(cd "$here/../.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 prefix="$work/prefix"
@@ -25,6 +28,15 @@ LD_LIBRARY_PATH="$libdir" "$work/shared"
 linked=$(LD_LIBRARY_PATH="$libdir" ldd "$work/shared")
 grep -q "$libdir/librdssecure.so.0" <<<"$linked" \
   || { echo "consumer is not linked to the installed library"; exit 1; }
+
+echo "== the examples, with the README's pkg-config line"
+for example in pg_connect mysql_connect connect_stats bundle_info; do
+  # shellcheck disable=SC2046,SC2086
+  cc $extra_cflags "$source/examples/$example.c" $(pkg-config --cflags --libs rdssecure) -o "$work/$example"
+done
+
+echo "== the installed CLI, as installed (no LD_LIBRARY_PATH)"
+"$prefix/bin/rdssecure" version
 
 echo "== find_package(rdssecure)"
 cmake -S "$here/consumer" -B "$work/cmake" -DCMAKE_PREFIX_PATH="$prefix" \
