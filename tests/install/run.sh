@@ -19,6 +19,9 @@ export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
 libdir=$(pkg-config --variable=libdir rdssecure)
 [ -f "$libdir/librdssecure.so.0" ] || { echo "no soname link in $libdir"; exit 1; }
 [ -x "$prefix/bin/rdssecure" ] || { echo "CLI not installed"; exit 1; }
+for doc in LICENSE NOTICE CHANGELOG.md; do
+  [ -s "$prefix/share/doc/rdssecure/$doc" ] || { echo "$doc not installed"; exit 1; }
+done
 
 echo "== pkg-config, shared"
 # shellcheck disable=SC2046,SC2086
