@@ -59,9 +59,13 @@ RDSS_API long rdss_pg_connect_remaining_ms(const PGconn *conn);
 
 /* Drop-in forms with libpq's own signatures and the default config: change
  * PQconnectdb to rdss_PQconnectdb and nothing else. As with libpq, check
- * PQstatus(); on failure the result is libpq's failed connection (or NULL
- * when nothing was attempted, which PQstatus reports as CONNECTION_BAD), and
- * rdss_last_error() gives the typed error. */
+ * PQstatus(); on failure it is CONNECTION_BAD and PQerrorMessage() carries
+ * the typed error in one line, as
+ *   invalid connection option "rdssecure: cert_verify: <message>"
+ * (libpq has no call that sets a connection's message; the one failure it
+ * reports with a text of ours verbatim is an unknown option's name), and
+ * rdss_last_error() gives the typed error itself. NULL only when out of
+ * memory, as with libpq. */
 RDSS_API PGconn *rdss_PQconnectdb(const char *conninfo);
 RDSS_API PGconn *rdss_PQconnectdbParams(const char *const *keywords, const char *const *values,
                                         int expand_dbname);

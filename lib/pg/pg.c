@@ -281,15 +281,33 @@ static int finish(PGconn **connp, rdss_error **err)
 /* The blocking forms. The drop-ins keep a failed PGconn (the caller reads
  * PQstatus and PQerrorMessage on it) and leave the error as the thread's
  * last; the others give NULL and *err. */
+/* For the drop-in forms, a failed connect as libpq gives one: a PGconn
+ * whose PQstatus is CONNECTION_BAD and whose PQerrorMessage carries the
+ * typed error in one line. libpq has no call that sets a connection's
+ * message; a connect refused for an unknown option repeats the option's
+ * name verbatim, before anything is read or sent, so the name is the
+ * message: `invalid connection option "rdssecure: cert_verify: ..."`.
+ * NULL when out of memory. */
+static PGconn *failed_connection(const rdss_error *e)
+{
+    char text[2048];
+    snprintf(text, sizeof(text), "rdssecure: %s: %s", rdss_error_name(rdss_error_code(e)), rdss_error_message(e));
+    const char *const keywords[] = {text, NULL};
+    const char *const values[] = {"1", NULL}; /* libpq skips an option whose value is empty */
+    return PQconnectStartParams(keywords, values, 0);
+}
+
 static PGconn *connect_blocking(const rdss_config *cfg, rdss__pg_params *params, rdss_code parsed,
                                 rdss_error *parse_error, int drop_in, rdss_error **err)
 {
     rdss_error *e = parse_error;
     PGconn *conn = launch_or_end(plan_attempt(cfg, params, parsed, NARROW_MAY_PROBE, &e), &e);
-    if (conn != NULL && !finish(&conn, &e) && !drop_in) {
+    if (conn != NULL && !finish(&conn, &e)) {
         PQfinish(conn);
         conn = NULL;
     }
+    if (drop_in && e != NULL)
+        conn = failed_connection(e); /* libpq's own failed PGconn would keep its message verbose */
     if (drop_in)
         rdss__set_last_error(e);
     else if (e != NULL)

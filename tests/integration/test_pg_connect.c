@@ -379,11 +379,16 @@ static void drop_in_forms_keep_libpq_conventions(void **state)
     PGconn *conn = rdss_PQconnectdb(conninfo("host=127.0.0.1"));
     assert_int_equal(PQstatus(conn), CONNECTION_BAD);
     assert_int_equal(rdss_error_code(rdss_last_error()), RDSS_ERR_CERT_VERIFY);
+    /* what a caller that was only renamed prints: the typed reason, one line */
+    assert_non_null(strstr(PQerrorMessage(conn), "rdssecure: cert_verify: "));
+    assert_non_null(strstr(PQerrorMessage(conn), rdss_error_message(rdss_last_error())));
     PQfinish(conn);
     conn = rdss_PQconnectdb("host=127.0.0.1 sslmode=disable");
-    assert_null(conn); /* nothing attempted */
+    assert_non_null(conn); /* refused before anything was sent, still a PGconn to ask */
     assert_int_equal(PQstatus(conn), CONNECTION_BAD);
+    assert_non_null(strstr(PQerrorMessage(conn), "rdssecure: insecure_option: "));
     assert_int_equal(rdss_error_code(rdss_last_error()), RDSS_ERR_INSECURE_OPTION);
+    PQfinish(conn);
     char root[512];
     snprintf(root, sizeof(root), "host=localhost sslrootcert=%s", testenv_pki("root.pem"));
     conn = rdss_PQconnectdb(conninfo(root));
@@ -396,6 +401,9 @@ static void drop_in_forms_keep_libpq_conventions(void **state)
     conn = rdss_PQconnectdbParams(keywords, values, 0);
     assert_int_equal(PQstatus(conn), CONNECTION_BAD);
     assert_int_equal(rdss_error_code(rdss_last_error()), RDSS_ERR_AUTH);
+    /* the typed reason, not libpq's verbose form the library reads SQLSTATEs in */
+    assert_non_null(strstr(PQerrorMessage(conn), "rdssecure: auth: "));
+    assert_null(strstr(PQerrorMessage(conn), "LOCATION:"));
     PQfinish(conn);
 }
 
