@@ -338,12 +338,48 @@ static void version_prints_the_library_version(void **state)
     assert_string_equal(string_field(embedded, "date"), "2026-09");
     assert_string_equal(string_field(embedded, "sha256"),
                         "e5bb2084ccf45087bda1c9bffdea0eb15ee67f0b91646106e466714f9de3c7e3");
+    /* what this process runs with */
+    assert_int_equal(strncmp(string_field(json, "openssl"), "OpenSSL 3.", 10), 0);
+    assert_non_null(string_field(json, "libpq"));
+    assert_non_null(string_field(json, "libmariadb"));
     cJSON_Delete(json);
     free(r.out);
     r = run("version");
     assert_int_equal(r.status, 0);
     assert_non_null(strstr(r.out, "edition 2026-09, SHA-256 "
                                   "e5bb2084ccf45087bda1c9bffdea0eb15ee67f0b91646106e466714f9de3c7e3\n"));
+    free(r.out);
+}
+
+/* Each command's --help is that command's; help COMMAND and -V too. */
+static void help_per_command(void **state)
+{
+    (void)state;
+    static const char *const forms[][2] = {
+        {"probe --help", "probe pg|mysql"}, {"bundle -h", "bundle expiry --within DAYS"},
+        {"help audit", "--require-enforced"}, {"connect --help", "--password-file"},
+        {"help version", "-V, --version"},
+    };
+    for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+        run_result r = run(forms[i][0]);
+        assert_int_equal(r.status, 0);
+        if (strstr(r.out, forms[i][1]) == NULL)
+            fail_msg("'rdssecure %s' lacks \"%s\"", forms[i][0], forms[i][1]);
+        /* that command's help only: no other command's line */
+        int others = (strstr(r.out, "bundle list") != NULL) + (strstr(r.out, "probe pg|mysql") != NULL) +
+                     (strstr(r.out, "connect pg TARGET") != NULL);
+        if (others > 1)
+            fail_msg("'rdssecure %s' prints more than its own command's help", forms[i][0]);
+        free(r.out);
+    }
+    run_result r = run("help");
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "bundle list"));
+    assert_non_null(strstr(r.out, "probe pg|mysql"));
+    free(r.out);
+    r = run("-V");
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, rdss_version()));
     free(r.out);
 }
 
@@ -361,6 +397,7 @@ int main(void)
         cmocka_unit_test(usage_errors_exit_2_with_json_too),
         cmocka_unit_test(help_lists_a_distinct_exit_status_per_typed_error),
         cmocka_unit_test(version_prints_the_library_version),
+        cmocka_unit_test(help_per_command),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include <rdssecure/rdssecure.h>
@@ -161,6 +163,54 @@ static void audit_reports_what_the_server_enforces(void **state)
     cJSON_Delete(json);
 }
 
+/* A password not in the URI (which ps and shell history show): from
+ * MYSQL_PWD, or from a file only its owner may read. */
+static void a_password_from_the_environment_or_a_file(void **state)
+{
+    (void)state;
+    char bare[512], options[1200], file[600];
+    snprintf(bare, sizeof(bare), "mysql://%s@127.0.0.1:%s/%s", MY("MY_USER"), MY("MY_PORT"), MY("MY_DATABASE"));
+    char dir[] = "/tmp/rdss-cli-password-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    snprintf(file, sizeof(file), "%s/password", dir);
+    setenv("MYSQL_PWD", MY("MY_PASSWORD"), 1);
+    snprintf(options, sizeof(options), "--bundle '%s'", testenv_pki("root.pem"));
+    cJSON_Delete(connect_json(bare, options, RDSS_OK));
+    setenv("MYSQL_PWD", "not-the-password", 1);
+    cJSON_Delete(connect_json(bare, options, RDSS_ERR_AUTH));
+    FILE *f = fopen(file, "w");
+    assert_non_null(f);
+    fprintf(f, "%s\n", MY("MY_PASSWORD"));
+    fclose(f);
+    assert_int_equal(chmod(file, 0600), 0);
+    snprintf(options, sizeof(options), "--bundle '%s' --password-file '%s'", testenv_pki("root.pem"), file);
+    cJSON_Delete(connect_json(bare, options, RDSS_OK)); /* the file wins over MYSQL_PWD */
+    assert_int_equal(chmod(file, 0644), 0);
+    cJSON *json = connect_json(bare, options, RDSS_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(cli_string_field(json, "message"), "chmod 600"));
+    cJSON_Delete(json);
+    unsetenv("MYSQL_PWD");
+    snprintf(options, sizeof(options), "--bundle '%s'", testenv_pki("root.pem"));
+    cJSON_Delete(connect_json(bare, options, RDSS_ERR_AUTH)); /* no terminal here: no password */
+    unlink(file);
+    rmdir(dir);
+}
+
+/* audit --require-enforced gates a CI job: the fixture allows plaintext. */
+static void audit_can_require_enforcement(void **state)
+{
+    (void)state;
+    char args[1200];
+    snprintf(args, sizeof(args), "audit mysql '%s' --bundle '%s' --require-enforced --json",
+             uri("127.0.0.1", NULL, NULL, NULL), testenv_pki("root.pem"));
+    run_result r = cli_run(RDSS_CLI_PATH, args);
+    assert_int_equal(r.status, 3);
+    cJSON *json = cli_parse_one_object(r.out);
+    free(r.out);
+    assert_string_equal(cli_string_field(json, "enforced"), "no");
+    cJSON_Delete(json);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -170,6 +220,8 @@ int main(void)
         cmocka_unit_test(a_blackhole_is_a_timeout),
         cmocka_unit_test(probe_reports_the_chain),
         cmocka_unit_test(audit_reports_what_the_server_enforces),
+        cmocka_unit_test(a_password_from_the_environment_or_a_file),
+        cmocka_unit_test(audit_can_require_enforcement),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,6 +6,9 @@
 #include <rdssecure/rdssecure.h>
 
 #define CLI_EXIT_USAGE 2
+/* audit --require-enforced: connected and verified, but the server does not
+ * refuse clients without TLS (or cannot say). */
+#define CLI_EXIT_NOT_ENFORCED 3
 /* A typed error exits with CLI_EXIT_BASE + its code (11 to 21). */
 #define CLI_EXIT_BASE 10
 

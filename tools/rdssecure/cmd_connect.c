@@ -115,6 +115,14 @@ static int connect_or_audit(const char *command, int argc, char **argv, const cl
     else if (res.error == NULL)
         res.code = RDSS_ERR_INTERNAL;
     status = report(&req, &res, opts);
+    if (status == 0 && req.require_enforced &&
+        (res.audit == NULL || strcmp(rdss_audit_enforced(res.audit), "yes") != 0)) {
+        if (!opts->json)
+            cli_eprintf("rdssecure: audit: the server does not enforce TLS (enforced: %s); "
+                        "--require-enforced fails\n",
+                        res.audit ? rdss_audit_enforced(res.audit) : "unknown");
+        status = CLI_EXIT_NOT_ENFORCED;
+    }
     rdss_config_free(cfg);
     rdss_error_free(res.error);
     rdss_tls_info_free(res.tls);

@@ -94,8 +94,8 @@ static void print_text(const rdss_probe_report *r, rdss_code code, const char *m
         cli_printf("ok: %s:%d presents a chain that verifies for %s over %s (%s)\n",
                rdss_probe_report_host(r), rdss_probe_report_port(r), rdss_probe_report_verify_name(r),
                rdss_probe_report_tls_version(r), rdss_probe_report_cipher(r));
-    else
-        cli_printf("%s: %s\n", rdss_error_name(code), message);
+    else /* the one error format of every subcommand; what the server showed follows */
+        cli_eprintf("rdssecure: %s: %s\n", rdss_error_name(code), message);
     for (size_t i = 0; i < rdss_probe_report_chain_length(r); i++)
         cli_printf("  [%zu] %s\n      issuer %s\n      valid %s .. %s  sha256 %s\n", i,
                rdss_probe_report_cert_subject(r, i), rdss_probe_report_cert_issuer(r, i),
@@ -104,10 +104,14 @@ static void print_text(const rdss_probe_report *r, rdss_code code, const char *m
     if (rdss_probe_report_anchor_subject(r) != NULL)
         cli_printf("  anchored by %s (%s), valid until %s\n", rdss_probe_report_anchor_subject(r),
                rdss_probe_report_anchor_family(r), rdss_probe_report_anchor_not_after(r));
-    if (rdss_probe_report_days_until_expiry(r) != RDSS_DAYS_UNKNOWN)
-        cli_printf("  earliest expiry in the chain: %s (%ld days)%s\n",
-               rdss_probe_report_earliest_not_after(r), rdss_probe_report_days_until_expiry(r),
-               rdss_probe_report_expiry_warning(r) ? "  WARNING: renew or rotate soon" : "");
+    long days = rdss_probe_report_days_until_expiry(r);
+    if (days < 0 && days != RDSS_DAYS_UNKNOWN)
+        cli_printf("  earliest expiry in the chain: %s (expired %ld day%s ago)\n",
+                   rdss_probe_report_earliest_not_after(r), -days, days == -1 ? "" : "s");
+    else if (days != RDSS_DAYS_UNKNOWN)
+        cli_printf("  earliest expiry in the chain: %s (in %ld day%s)%s\n", rdss_probe_report_earliest_not_after(r),
+                   days, days == 1 ? "" : "s",
+                   rdss_probe_report_expiry_warning(r) ? "  WARNING: renew or rotate soon" : "");
 }
 
 int cmd_probe(int argc, char **argv, const cli_options *opts)

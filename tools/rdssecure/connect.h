@@ -17,6 +17,8 @@ typedef struct connect_request {
     const char *query;
     long timeout_ms;
     int audit; /* rdssecure audit: ask the server whether it enforces TLS */
+    int require_enforced;      /* audit --require-enforced: exit 3 unless it does */
+    const char *password_file; /* mysql: --password-file */
 } connect_request;
 
 typedef struct connect_result {
@@ -31,8 +33,9 @@ typedef struct connect_result {
     rdss_audit *audit;  /* audit: the server's answer */
 } connect_result;
 
-/* Parses TARGET and --bundle, --extra-ca, --timeout-ms, --verify-name (and
- * --query when with_query) into req; 0, or the usage error's exit status. */
+/* Parses TARGET and --bundle, --extra-ca, --timeout-ms, --verify-name,
+ * --password-file (and --query when with_query, --require-enforced when
+ * req->audit) into req; 0, or the usage error's exit status. */
 int parse_target_options(const char *command, int with_query, int argc, char **argv,
                          connect_request *req, const cli_options *opts);
 

@@ -1,4 +1,5 @@
 /* rdssecure connect mysql: through rdss_mysql_connect_uri, like any application. */
+#define _GNU_SOURCE /* explicit_bzero */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,6 +7,7 @@
 #include <rdssecure/mysql.h>
 
 #include "connect.h"
+#include "password.h"
 
 /* Runs the query; a failure is the server's (TLS was verified by then). */
 static void run_query(MYSQL *mysql, const char *sql, connect_result *res)
@@ -46,7 +48,18 @@ int connect_mysql(const rdss_config *cfg, const connect_request *req, connect_re
         snprintf(res->message, sizeof(res->message), "out of memory");
         return 0;
     }
-    if (rdss_mysql_connect_uri(cfg, mysql, req->target, 0, &res->error) == NULL) {
+    char problem[512] = "";
+    char *uri = uri_with_password(req->target, req->password_file, problem, sizeof(problem));
+    if (uri == NULL) {
+        res->code = RDSS_ERR_INVALID_ARGUMENT;
+        snprintf(res->message, sizeof(res->message), "%s", problem);
+        mysql_close(mysql);
+        return 0;
+    }
+    MYSQL *connected = rdss_mysql_connect_uri(cfg, mysql, uri, 0, &res->error);
+    explicit_bzero(uri, strlen(uri));
+    free(uri);
+    if (connected == NULL) {
         res->code = rdss_error_code(res->error);
         mysql_close(mysql);
         return 0;

@@ -16,11 +16,24 @@ int parse_target_options(const char *command, int with_query, int argc, char **a
         const char *value = i + 1 < argc ? argv[i + 1] : NULL;
         int takes_value = strcmp(arg, "--bundle") == 0 || strcmp(arg, "--extra-ca") == 0 ||
                           strcmp(arg, "--timeout-ms") == 0 || strcmp(arg, "--verify-name") == 0 ||
-                          (with_query && strcmp(arg, "--query") == 0);
+                          (with_query && strcmp(arg, "--query") == 0) ||
+                          ((with_query || req->audit) && strcmp(arg, "--password-file") == 0);
         if (takes_value && value == NULL)
             return cli_usage_error(opts, "%s: %s needs a value", command, arg);
         if (strcmp(arg, "--rds-proxy") == 0) {
             req->rds_proxy = 1;
+            continue;
+        }
+        if (req->audit && strcmp(arg, "--require-enforced") == 0) {
+            req->require_enforced = 1;
+            continue;
+        }
+        if ((with_query || req->audit) && strcmp(arg, "--password-file") == 0) {
+            if (req->engine == NULL || strcmp(req->engine, "mysql") != 0)
+                return cli_usage_error(opts, "%s: --password-file goes with mysql (pg reads PGPASSWORD "
+                                             "and ~/.pgpass itself)", command);
+            req->password_file = value;
+            i++;
             continue;
         }
         if (strcmp(arg, "--bundle") == 0)
