@@ -22,6 +22,12 @@ libdir=$(pkg-config --variable=libdir rdssecure)
 for doc in LICENSE NOTICE CHANGELOG.md; do
   [ -s "$prefix/share/doc/rdssecure/$doc" ] || { echo "$doc not installed"; exit 1; }
 done
+if command -v scdoc >/dev/null; then # the build makes the man pages when scdoc is there
+  for page in man1/rdssecure.1 man3/librdssecure.3 man3/rdss_config.3 man3/rdss_config_new.3; do
+    [ -s "$prefix/share/man/$page" ] || { echo "man page $page not installed"; exit 1; }
+  done
+  MANPATH="$prefix/share/man" man -w rdss_pg_connect >/dev/null || { echo "man rdss_pg_connect finds nothing"; exit 1; }
+fi
 
 echo "== pkg-config, shared"
 # shellcheck disable=SC2046,SC2086
