@@ -29,4 +29,5 @@ add_custom_command(
   COMMENT "Writing the man pages"
   VERBATIM)
 add_custom_target(rdssecure_man ALL DEPENDS ${man_outputs})
-install(DIRECTORY "${RDSS_MAN_DIR}/man1" "${RDSS_MAN_DIR}/man3" DESTINATION ${CMAKE_INSTALL_MANDIR})
+install(DIRECTORY "${RDSS_MAN_DIR}/man1" DESTINATION ${CMAKE_INSTALL_MANDIR} COMPONENT cli)
+install(DIRECTORY "${RDSS_MAN_DIR}/man3" DESTINATION ${CMAKE_INSTALL_MANDIR} COMPONENT dev)
