@@ -48,9 +48,10 @@ static int report(const connect_request *req, const connect_result *res, const c
         }
         cli_print_json(out);
     } else if (code != RDSS_OK) {
-        cli_eprintf("rdssecure: %s: %s\n", rdss_error_name(code), message);
-        if (driver != NULL)
-            cli_eprintf("  driver: %s\n", driver);
+        if (driver != NULL) /* one line, the driver's words after ours */
+            cli_eprintf("rdssecure: %s: %s (driver: %s)\n", rdss_error_name(code), message, driver);
+        else
+            cli_eprintf("rdssecure: %s: %s\n", rdss_error_name(code), message);
     } else {
         cli_printf("ok: %s\n", message);
         if (res->tls != NULL)
