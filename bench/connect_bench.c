@@ -45,23 +45,28 @@ typedef struct variant {
     int whole_bundle; /* else the one root */
     int embedded;     /* librdssecure: the embedded bundle (+ the test root) */
     int event_loop;   /* librdssecure: rdss_pg_connect_start/_poll, rdss_mysql_connect_start/_cont */
+    int verify_name;  /* librdssecure: with NAME as the verify-name, as through a tunnel */
 } variant;
 
 static const variant variants[] = {
-    {"pg raw, whole bundle", 0, RAW, 1, 0, 0},
-    {"pg raw, one root (floor)", 0, RAW, 0, 0, 0},
-    {"pg librdssecure, embedded", 0, RDSS, 1, 1, 0},
-    {"pg librdssecure, bundle file", 0, RDSS, 1, 0, 0},
-    {"pg librdssecure, one root", 0, RDSS, 0, 0, 0},
-    {"pg librdssecure, embedded, event loop", 0, RDSS, 1, 1, 1},
-    {"mysql raw, whole bundle", 1, RAW, 1, 0, 0},
-    {"mysql raw, one root (floor)", 1, RAW, 0, 0, 0},
-    {"mysql librdssecure, embedded", 1, RDSS, 1, 1, 0},
-    {"mysql librdssecure, bundle file", 1, RDSS, 1, 0, 0},
-    {"mysql librdssecure, one root", 1, RDSS, 0, 0, 0},
-    {"mysql librdssecure, embedded, event loop", 1, RDSS, 1, 1, 1},
+    {"pg raw, whole bundle", 0, RAW, 1, 0, 0, 0},
+    {"pg raw, one root (floor)", 0, RAW, 0, 0, 0, 0},
+    {"pg librdssecure, embedded", 0, RDSS, 1, 1, 0, 0},
+    {"pg librdssecure, bundle file", 0, RDSS, 1, 0, 0, 0},
+    {"pg librdssecure, one root", 0, RDSS, 0, 0, 0, 0},
+    {"pg librdssecure, embedded, event loop", 0, RDSS, 1, 1, 1, 0},
+    {"mysql raw, whole bundle", 1, RAW, 1, 0, 0, 0},
+    {"mysql raw, one root (floor)", 1, RAW, 0, 0, 0, 0},
+    {"mysql librdssecure, embedded", 1, RDSS, 1, 1, 0, 0},
+    {"mysql librdssecure, bundle file", 1, RDSS, 1, 0, 0, 0},
+    {"mysql librdssecure, one root", 1, RDSS, 0, 0, 0, 0},
+    {"mysql librdssecure, embedded, event loop", 1, RDSS, 1, 1, 1, 0},
 };
 #define VARIANTS (sizeof(variants) / sizeof(variants[0]))
+
+/* MySQL through a tunnel: libmariadb checks no name but the one it connects
+ * to, so the library probes (checking the verify-name) before each connect. */
+static const variant mysql_tunnel = {"mysql librdssecure, embedded, verify-name", 1, RDSS, 1, 1, 0, 1};
 
 /* One connect per process, the whole process timed: by the RDS endpoint
  * name, librdssecure with the embedded bundle or with an on-disk copy of
@@ -244,6 +249,8 @@ static rdss_config *config_for(const settings *s, const variant *v)
     rdss_config *cfg = rdss_config_new();
     rdss_code code = v->embedded ? rdss_config_add_extra_ca_file(cfg, s->root, NULL)
                                  : rdss_config_set_bundle_file(cfg, v->whole_bundle ? s->bundle_plus_test : s->root, NULL);
+    if (code == RDSS_OK && v->verify_name)
+        code = rdss_config_set_verify_name(cfg, NAME, NULL);
     if (code != RDSS_OK) {
         fprintf(stderr, "connect_bench: cannot set up %s\n", v->name);
         exit(2);
@@ -287,7 +294,7 @@ static double paired_ratio(const settings *s, const variant *a, const variant *b
  * ratio of their medians, or -1 when a connect failed. */
 static double many_endpoints_ratio(const settings *s, int mysql_engine, int names)
 {
-    variant rdss = {"", mysql_engine, RDSS, 1, 1, 0};
+    variant rdss = {"", mysql_engine, RDSS, 1, 1, 0, 0};
     rdss_config *cfg = config_for(s, &rdss);
     int timed = s->connects > names ? s->connects : names, failed = 0;
     double *raw_ms = calloc((size_t)timed, sizeof(double)), *rdss_ms = calloc((size_t)timed, sizeof(double));
@@ -598,7 +605,7 @@ int main(int argc, char **argv)
            "medians of %d rounds):\n\n", s.rounds);
     for (int engine = 0; engine < 2; engine++) {
         size_t base = (size_t)engine * 6; /* raw bundle, raw floor, rdss embedded, rdss file, rdss floor, event loop */
-        double event_loop[64] = {0};
+        double event_loop[64] = {0}, tunnel[64] = {0};
         double embedded[64] = {0}, same_file[64] = {0}, speedup[64] = {0};
         int rounds = s.rounds < 64 ? s.rounds : 64;
         for (int round = 0; round < rounds; round++) {
@@ -606,6 +613,8 @@ int main(int argc, char **argv)
             same_file[round] = ratio_in_child(&s, (ratio_job){&variants[base + 1], &variants[base + 4], 0, 0});
             speedup[round] = 1.0 / ratio_in_child(&s, (ratio_job){&variants[base], &variants[base + 2], 0, 0});
             event_loop[round] = ratio_in_child(&s, (ratio_job){&variants[base + 1], &variants[base + 5], 0, 0});
+            if (engine == 1)
+                tunnel[round] = ratio_in_child(&s, (ratio_job){&variants[base + 1], &mysql_tunnel, 0, 0});
         }
         printf("- %s: librdssecure with the embedded bundle / raw with the one root (floor) = %.3f; "
                "raw with the whole bundle is %.2fx slower than librdssecure; "
@@ -615,6 +624,9 @@ int main(int argc, char **argv)
                median(same_file, rounds), first[base + 2] - med[base + 2]);
         printf("- %s: the event-loop form with the embedded bundle / raw with the one root (floor) = %.3f\n",
                engine ? "mysql" : "pg", median(event_loop, rounds));
+        if (engine == 1)
+            printf("- mysql: with a verify-name, as through a tunnel (the library probes, then libmariadb "
+                   "connects) / raw with the one root (floor) = %.3f\n", median(tunnel, rounds));
     }
     many_endpoints(&s, &failures);
     fresh_processes(&s, &failures);
