@@ -89,21 +89,49 @@ RDSS__PRINTF(1, 0) static char *vformat(const char *fmt, va_list ap)
     return text;
 }
 
-/* Makes `text` one line: each run of line breaks and tabs (libpq's
- * messages end with a newline and may hold several lines) becomes one
- * space, and trailing spaces go. */
+/* The length of the valid UTF-8 sequence at `s` that is printable text
+ * (not a C1 control, not U+2028/U+2029, which some readers take for line
+ * breaks), or 0. */
+static size_t printable_utf8(const unsigned char *s)
+{
+    size_t len = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 && s[0] < 0xf0 ? 3 : s[0] >= 0xc2 && s[0] < 0xe0 ? 2 : 0;
+    for (size_t i = 1; i < len; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    if (len == 2 && s[0] == 0xc2 && s[1] < 0xa0)
+        return 0; /* C1 controls */
+    if (len == 3 && ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0) ||
+                     (s[0] == 0xe2 && s[1] == 0x80 && (s[2] == 0xa8 || s[2] == 0xa9))))
+        return 0; /* overlong, surrogate, line and paragraph separators */
+    if (len == 4 && ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90)))
+        return 0;
+    return len;
+}
+
+/* Makes `text` one line of printable text: each run of control characters
+ * (libpq's messages end with a newline and may hold several lines; a server
+ * that has not shown a certificate may send anything) becomes one space,
+ * bytes that are not printable UTF-8 become '?', and trailing spaces go. A
+ * message cannot then forge a second line or drive a terminal. */
 static void one_line(char *text)
 {
-    char *out = text;
-    for (const char *in = text; *in != '\0'; in++) {
-        if (*in == '\n' || *in == '\r' || *in == '\t') {
-            if (out > text && out[-1] != ' ')
+    unsigned char *out = (unsigned char *)text;
+    for (const unsigned char *in = (const unsigned char *)text; *in != '\0';) {
+        size_t len = *in < 0x80 ? 1 : printable_utf8(in);
+        if (*in < 0x20 || *in == 0x7f) {
+            if (out > (unsigned char *)text && out[-1] != ' ')
                 *out++ = ' ';
+            in++;
+        } else if (len == 0) {
+            *out++ = '?';
+            in++;
         } else {
-            *out++ = *in;
+            memmove(out, in, len);
+            out += len;
+            in += len;
         }
     }
-    while (out > text && out[-1] == ' ')
+    while (out > (unsigned char *)text && out[-1] == ' ')
         out--;
     *out = '\0';
 }

@@ -90,7 +90,8 @@ static void assert_one_line(const char *text)
 {
     assert_non_null(text);
     assert_true(text[0] != '\0');
-    assert_null(strpbrk(text, "\n\r\t"));
+    for (const unsigned char *c = (const unsigned char *)text; *c != '\0'; c++)
+        assert_true(*c >= 0x20 && *c != 0x7f);
     assert_true(text[strlen(text) - 1] != ' ');
 }
 
@@ -111,6 +112,18 @@ static void messages_are_one_line(void **state)
         PQfinish(conn);
         rdss_error_free(err);
     }
+    /* bytes a hostile server or name may carry: other line breaks, escape
+     * sequences, invalid UTF-8, U+2028 */
+    rdss_error *err = NULL;
+    PGconn *conn = rdss_pg_connect(cfg, "host=h sslmode='x\v\fb\x1b[8m\xff\xe2\x80\xa8" "y'", &err);
+    assert_int_equal(rdss_error_code(err), RDSS_ERR_INVALID_ARGUMENT);
+    const char *message = rdss_error_message(err);
+    assert_one_line(message);
+    assert_non_null(strstr(message, "x b [8m?")); /* the value is still there, made harmless */
+    assert_null(strstr(message, "\xe2\x80\xa8"));
+    assert_null(strstr(message, "\xff"));
+    PQfinish(conn);
+    rdss_error_free(err);
     rdss_config_free(cfg);
 }
 
