@@ -59,13 +59,19 @@ RDSS_API long rdss_pg_connect_remaining_ms(const PGconn *conn);
 
 /* Drop-in forms with libpq's own signatures and the default config: change
  * PQconnectdb to rdss_PQconnectdb and nothing else. As with libpq, check
- * PQstatus(); on failure it is CONNECTION_BAD and PQerrorMessage() carries
- * the typed error in one line, as
+ * PQstatus(); on failure it is CONNECTION_BAD, and rdss_last_error() gives
+ * the typed error. When libpq itself ran and failed (after TLS was verified:
+ * a wrong password, an unknown database), the result is libpq's own failed
+ * connection: PQconnectionNeedsPassword(), PQuser() and the rest answer as
+ * libpq's would, and PQerrorMessage() is libpq's, in its verbose form (the
+ * form the library reads SQLSTATEs in; libpq cannot rewrite a stored
+ * message). When the library refused or typed the failure before libpq ran
+ * (cert_verify, tls_refused, insecure_option, ...), the result is a
+ * stand-in whose PQerrorMessage() carries the typed error in one line:
  *   invalid connection option "rdssecure: cert_verify: <message>"
  * (libpq has no call that sets a connection's message; the one failure it
- * reports with a text of ours verbatim is an unknown option's name), and
- * rdss_last_error() gives the typed error itself. NULL only when out of
- * memory, as with libpq. */
+ * reports with a text of ours verbatim is an unknown option's name, and it
+ * sends nothing to report it). NULL only when out of memory, as with libpq. */
 RDSS_API PGconn *rdss_PQconnectdb(const char *conninfo);
 RDSS_API PGconn *rdss_PQconnectdbParams(const char *const *keywords, const char *const *values,
                                         int expand_dbname);

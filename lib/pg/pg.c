@@ -303,11 +303,19 @@ static PGconn *connect_blocking(const rdss_config *cfg, rdss__pg_params *params,
     rdss_error *e = parse_error;
     PGconn *conn = launch_or_end(plan_attempt(cfg, params, parsed, NARROW_MAY_PROBE, &e), &e);
     if (conn != NULL && !finish(&conn, &e)) {
-        PQfinish(conn);
-        conn = NULL;
+        if (drop_in) {
+            /* libpq's own failed connection: PQconnectionNeedsPassword,
+             * PQuser and the rest answer as libpq's would (a caller may
+             * prompt and retry); its message stays in the verbose form
+             * the library read the SQLSTATE in */
+            PQsetErrorVerbosity(conn, PQERRORS_DEFAULT);
+        } else {
+            PQfinish(conn);
+            conn = NULL;
+        }
     }
-    if (drop_in && e != NULL)
-        conn = failed_connection(e); /* libpq's own failed PGconn would keep its message verbose */
+    if (drop_in && e != NULL && conn == NULL)
+        conn = failed_connection(e); /* refused before libpq ran: a stand-in that says why */
     if (drop_in)
         rdss__set_last_error(e);
     else if (e != NULL)
