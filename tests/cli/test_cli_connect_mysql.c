@@ -189,6 +189,20 @@ static void a_password_from_the_environment_or_a_file(void **state)
     cJSON *json = connect_json(bare, options, RDSS_ERR_INVALID_ARGUMENT);
     assert_non_null(strstr(cli_string_field(json, "message"), "chmod 600"));
     cJSON_Delete(json);
+    /* a password that would not fit is refused, not cut short */
+    f = fopen(file, "w");
+    assert_non_null(f);
+    for (int i = 0; i < 1500; i++)
+        fputc('L', f);
+    fclose(f);
+    assert_int_equal(chmod(file, 0600), 0);
+    json = connect_json(bare, options, RDSS_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(cli_string_field(json, "message"), "longer than"));
+    cJSON_Delete(json);
+    /* a password in the URI and a file: which one was meant? */
+    json = connect_json(uri("127.0.0.1", NULL, NULL, NULL), options, RDSS_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(cli_string_field(json, "message"), "has a password already"));
+    cJSON_Delete(json);
     unsetenv("MYSQL_PWD");
     snprintf(options, sizeof(options), "--bundle '%s'", testenv_pki("root.pem"));
     cJSON_Delete(connect_json(bare, options, RDSS_ERR_AUTH)); /* no terminal here: no password */

@@ -1,10 +1,11 @@
 /* The MySQL password of `rdssecure connect|audit mysql` when the URI has
  * none: never only the URI, which `ps` and shell history show. */
-#define _GNU_SOURCE /* strcasecmp, explicit_bzero */
+#define _GNU_SOURCE /* strcasecmp, explicit_bzero, sigaction */
 #include "password.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,35 +60,79 @@ static int read_password_file(const char *path, char *out, size_t size, char *pr
         return 0;
     }
     out[n] = '\0';
-    out[strcspn(out, "\r\n")] = '\0';
+    size_t line = strcspn(out, "\r\n");
+    if ((size_t)n == size - 1 && line == (size_t)n) {
+        snprintf(problem, problem_size, "--password-file %s: the first line is longer than %zu bytes", path,
+                 size - 2);
+        return 0;
+    }
+    if (memchr(out, '\0', line) != NULL) {
+        snprintf(problem, problem_size, "--password-file %s: the password holds a NUL byte", path);
+        return 0;
+    }
+    out[line] = '\0';
     return 1;
 }
 
-/* A prompt on the terminal, without echo; 0 when there is no terminal. */
-static int prompt(char *out, size_t size)
+/* The terminal as it was before the prompt, put back by a signal that ends
+ * the process during it (tcsetattr is async-signal-safe). */
+static int prompt_tty = -1;
+static struct termios prompt_saved;
+static const int prompt_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP};
+
+static void restore_and_reraise(int sig)
+{
+    tcsetattr(prompt_tty, TCSAFLUSH, &prompt_saved);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+/* A prompt on the terminal, without echo: 1 with a line read, 0 when there
+ * is no terminal, -1 when the input ended or was too long (`problem`). */
+static int prompt(char *out, size_t size, char *problem, size_t problem_size)
 {
     int tty = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
-    if (tty < 0 || !isatty(STDIN_FILENO)) {
+    if (tty < 0 || !isatty(STDIN_FILENO) || tcgetattr(tty, &prompt_saved) != 0) {
         if (tty >= 0)
             close(tty);
         return 0;
     }
-    struct termios saved, quiet;
-    int restore = tcgetattr(tty, &saved) == 0;
-    quiet = saved;
+    struct sigaction restore = {.sa_handler = restore_and_reraise}, previous[5];
+    sigemptyset(&restore.sa_mask);
+    prompt_tty = tty;
+    for (size_t i = 0; i < 5; i++)
+        sigaction(prompt_signals[i], &restore, &previous[i]);
+    struct termios quiet = prompt_saved;
     quiet.c_lflag &= ~(tcflag_t)ECHO;
-    if (restore)
-        tcsetattr(tty, TCSAFLUSH, &quiet);
+    tcsetattr(tty, TCSAFLUSH, &quiet);
     (void)!write(tty, "Password: ", 10);
     size_t len = 0;
     char c;
-    while (len + 1 < size && read(tty, &c, 1) == 1 && c != '\n' && c != '\r')
+    int ended = 0;
+    for (;;) {
+        ssize_t got = read(tty, &c, 1);
+        if (got != 1 || c == '\n' || c == '\r') {
+            ended = got != 1;
+            break;
+        }
+        if (len + 1 >= size) {
+            ended = 2;
+            break;
+        }
         out[len++] = c;
+    }
     out[len] = '\0';
     (void)!write(tty, "\n", 1);
-    if (restore)
-        tcsetattr(tty, TCSAFLUSH, &saved);
+    tcsetattr(tty, TCSAFLUSH, &prompt_saved);
+    for (size_t i = 0; i < 5; i++)
+        sigaction(prompt_signals[i], &previous[i], NULL);
     close(tty);
+    prompt_tty = -1;
+    if (ended) {
+        snprintf(problem, problem_size, ended == 2 ? "the password is longer than %zu bytes"
+                                                   : "no password given (the input ended)", size - 1);
+        return -1;
+    }
     return 1;
 }
 
@@ -112,7 +157,13 @@ char *uri_with_password(const char *uri, const char *password_file, char *proble
     userinfo u;
     char password[1024];
     password[0] = '\0';
-    if (!split(uri, &u) || u.has_password)
+    int parsed = split(uri, &u);
+    if (parsed && u.has_password && password_file != NULL) {
+        snprintf(problem, problem_size, "the URI has a password already: --password-file goes with a URI "
+                                        "without one");
+        return NULL;
+    }
+    if (!parsed || u.has_password)
         return strdup(uri);
     const char *from_env = getenv("MYSQL_PWD");
     int found = 0;
@@ -121,10 +172,18 @@ char *uri_with_password(const char *uri, const char *password_file, char *proble
             return NULL;
         found = 1;
     } else if (from_env != NULL) {
+        if (strlen(from_env) >= sizeof(password)) {
+            snprintf(problem, problem_size, "MYSQL_PWD is longer than %zu bytes", sizeof(password) - 1);
+            return NULL;
+        }
         snprintf(password, sizeof(password), "%s", from_env);
         found = 1;
     } else {
-        found = prompt(password, sizeof(password));
+        found = prompt(password, sizeof(password), problem, problem_size);
+        if (found < 0) {
+            explicit_bzero(password, sizeof(password));
+            return NULL;
+        }
     }
     if (!found)
         return strdup(uri); /* no password from anywhere: the URI as given */

@@ -10,7 +10,8 @@
 /* `uri` with the password from those sources written into it
  * (percent-encoded), or `uri` itself when it has one or none is found; a
  * malloc'd copy to wipe and free. NULL with `problem` filled when the file
- * cannot be used. */
+ * cannot be used, a password is too long or the prompt's input ended, or
+ * --password-file comes with a URI that has a password. */
 char *uri_with_password(const char *uri, const char *password_file, char *problem, size_t problem_size);
 
 #endif
