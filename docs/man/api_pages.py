@@ -66,7 +66,12 @@ def entries(body):
                 decls.append(piece.strip())  # a public macro: the comment before it is its own
             continue
         else:
-            decls.append(piece.replace("RDSS_API ", "").strip())
+            # continuation lines were aligned after "RDSS_API ": move them back
+            text = piece.strip()
+            if text.startswith("RDSS_API "):
+                text = "\n".join(line[len("RDSS_API "):] if i and line.startswith(" " * len("RDSS_API ")) else line
+                                 for i, line in enumerate(text[len("RDSS_API "):].splitlines()))
+            decls.append(text)
         pos = m.end()
     if decls:
         out.append((comment, decls))
@@ -99,20 +104,21 @@ def main():
             if len(parts) != len(wanted):
                 sys.exit(f"api_pages.py: {page}: sections {wanted} not all found in {header}")
         lines = [f"{page}(3)", "", "# NAME", "", f"{page} - {summary}", "", "# SYNOPSIS", "",
-                 literal(f"#include <rdssecure/{header}>\n\nLink with: pkg-config --cflags --libs rdssecure"),
+                 literal(f"#include <rdssecure/{header}>\n\ncc app.c $(pkg-config --cflags --libs rdssecure)"),
                  "# DESCRIPTION", ""]
         if intro:
             lines.append(literal("\n".join(re.sub(r"^ ?\* ?", "", l) for l in intro.strip().splitlines())))
         for title, body in parts:
             if title:
                 heading = re.split(r"[.:(]", title.splitlines()[0])[0].strip()
-                lines += [f"## {heading}", "", literal(title)]
+                rest = title[len(heading):].lstrip(".: \n")
+                lines += [f"## {heading}", ""] + ([literal(rest)] if rest else [])
             for comment, decls in entries(body):
                 lines.append(literal("\n".join(decls)))
                 if comment:
                     lines.append(literal(comment))
                 for d in decls:
-                    m = re.search(r"\b(rdss_[a-z0-9_]+)\s*\(", d)
+                    m = re.search(r"\b(rdss_[A-Za-z0-9_]+)\s*\(", d)
                     if m and not d.startswith("typedef"):
                         aliases.append(f"{m.group(1)} {page}")
                         documented.add(m.group(1))
@@ -121,7 +127,7 @@ def main():
             f.write("\n".join(lines))
     public = set()
     for text in headers.values():
-        public |= set(re.findall(r"RDSS_API[^;(]*?\b(rdss_[a-z0-9_]+)\s*\(", text))
+        public |= set(re.findall(r"RDSS_API[^;(]*?\b(rdss_[A-Za-z0-9_]+)\s*\(", text))
     missing = sorted(public - documented)
     if missing:
         sys.exit("api_pages.py: no page documents " + ", ".join(missing))

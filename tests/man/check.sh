@@ -3,10 +3,10 @@
 # any page, every `man FUNCTION` page leads to an existing page, and
 # rdssecure(1) names every command, option, exit status and environment
 # variable `rdssecure --help` lists and every JSON field the commands that
-# need no server print.
-#   check.sh MAN_DIR CLI SOURCE_DIR
+# need no server print; every function the library exports has a page.
+#   check.sh MAN_DIR CLI SOURCE_DIR LIBRARY
 set -euo pipefail
-man_dir=$1 cli=$2 source=$3
+man_dir=$1 cli=$2 source=$3 library=$4
 failed=0
 fail() { echo "FAIL: $*"; failed=1; }
 
@@ -18,6 +18,11 @@ for page in "$man_dir"/man1/*.1 "$man_dir"/man3/*.3; do
   fi
   warnings=$(groff -ww -z -man "$page" 2>&1 || true)
   [ -z "$warnings" ] || fail "$page: $warnings"
+done
+
+exported=$(nm -D --defined-only "$library" | awk '$2 == "T" && $3 ~ /^rdss_/ {print $3}')
+for symbol in $exported; do
+  [ -f "$man_dir/man3/$symbol.3" ] || fail "the library exports $symbol, and no man page has its name"
 done
 
 page_source="$source/docs/man/rdssecure.1.scd"

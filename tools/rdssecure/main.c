@@ -45,7 +45,10 @@ static const command_help helps[] = {
               "                               server itself refuses clients without TLS\n"
               "                               (\"enforced\": yes, no or unknown) and its view of\n"
               "                               the session's TLS; --require-enforced: exit 3 unless\n"
-              "                               the answer is yes (a CI gate)\n"},
+              "                               the answer is yes (a CI gate); options: those of\n"
+              "                               connect but --query (--bundle, --extra-ca,\n"
+              "                               --rds-proxy, --timeout-ms, --verify-name,\n"
+              "                               --password-file)\n"},
     {"bundle", "  bundle list [FILE] [--proxy] list the certificates of the embedded RDS bundle\n"
                "                               (--proxy: the embedded RDS Proxy roots), or of FILE,\n"
                "                               with its SHA-256 and the official edition it is\n"
@@ -68,6 +71,14 @@ static void print_exit_statuses(void)
            "  3   audit --require-enforced: the server does not enforce TLS (or cannot say)\n");
     for (int code = RDSS_OK + 1; code <= RDSS_CODE_MAX; code++)
         printf("  %-3d %s\n", cli_exit_status((rdss_code)code), rdss_error_name(code));
+}
+
+static int known_command(const char *command)
+{
+    for (size_t i = 0; i < sizeof(helps) / sizeof(helps[0]); i++)
+        if (strcmp(helps[i].name, command) == 0)
+            return 1;
+    return 0;
 }
 
 /* The help of `command`, or of every command when it is NULL or unknown. */
@@ -174,6 +185,8 @@ int main(int argc, char **argv)
     if (strcmp(args[0], "help") == 0) {
         if (count > 2)
             return cli_usage_error(&opts, "help takes at most one command");
+        if (count == 2 && !known_command(args[1]))
+            return cli_usage_error(&opts, "help: unknown command '%s'", args[1]);
         print_help(count == 2 ? args[1] : NULL);
         return 0;
     }

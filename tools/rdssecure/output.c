@@ -44,7 +44,8 @@ int cli_usage_error(const cli_options *opts, const char *fmt, ...)
         cJSON_AddStringToObject(out, "message", message);
         cli_print_json(out);
     } else {
-        cli_eprintf("rdssecure: %s\nTry 'rdssecure --help'.\n", message);
+        cli_eprintf("rdssecure: %s: %s (see 'rdssecure help')\n", rdss_error_name(RDSS_ERR_INVALID_ARGUMENT),
+                    message);
     }
     return CLI_EXIT_USAGE;
 }
