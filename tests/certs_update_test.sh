@@ -40,7 +40,14 @@ expect_refusal "a leaf certificate" "$work/with-leaf.pem" "is not a CA certifica
 openssl req -x509 -newkey rsa:2048 -nodes -keyout /dev/null -subj "/CN=Amazon RDS us-east-1 Root CA RSA2048 G1" \
   -addext "basicConstraints=critical,CA:TRUE" -days 30 -outform DER -out "$work/forged.der" 2>/dev/null
 size=$(stat -c %s "$work/forged.der")
-printf '\xff' | dd of="$work/forged.der" bs=1 seek=$((size - 5)) conv=notrunc 2>/dev/null
+# every bit of one signature byte flipped (writing a fixed 0xff left the
+# signature intact whenever that byte already was 0xff: 1 run in 256)
+at=$((size - 5))
+byte=$(od -An -tu1 -j "$at" -N1 "$work/forged.der" | tr -d ' ')
+# shellcheck disable=SC2059 # the format is the octal escape of the flipped byte
+printf "\\$(printf '%03o' $((byte ^ 255)))" | dd of="$work/forged.der" bs=1 seek="$at" conv=notrunc 2>/dev/null
+cmp -s <(printf "\\$(printf '%03o' "$byte")") <(dd if="$work/forged.der" bs=1 skip="$at" count=1 2>/dev/null) \
+  && { echo "FAIL: the signature byte did not change"; exit 1; }
 openssl x509 -inform DER -in "$work/forged.der" -out "$work/forged.pem"
 cat "$work/forged.pem" "$work/rds-global-roots.pem" > "$work/with-forged.pem"
 expect_refusal "a root with a broken self-signature" "$work/with-forged.pem" "is not a valid self-signed root"
