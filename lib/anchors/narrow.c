@@ -82,7 +82,7 @@ static void unlock_only(void)
 }
 
 static const rdss__process_state process_cache = {"anchor cache", release_all, 0, lock_only, unlock_only,
-                                                  unlock_only};
+                                                  unlock_only, 0};
 
 static void lock_cache(void)
 {

@@ -63,8 +63,10 @@ rdss_code rdss__connect_choose_anchor(rdss__connect *c, const rdss__endpoint *en
         /* An RDS name: its region's roots, and no probe (see connect.h). */
         char region[RDSS__REGION_MAX];
         if (rdss__endpoint_region(endpoint->verify_name, region) &&
-            (c->narrow = rdss__trust_region(c->trust, region)) != NULL)
+            (c->narrow = rdss__trust_region(c->trust, region)) != NULL) {
+            c->narrow_is_region = 1;
             return RDSS_OK;
+        }
         if (!may_probe)
             return RDSS_OK;
     } else {
@@ -86,6 +88,11 @@ rdss_code rdss__connect_choose_anchor(rdss__connect *c, const rdss__endpoint *en
 const char *rdss__connect_ca_file(const rdss__connect *c)
 {
     return rdss__trust_ca_file(c->narrow != NULL ? c->narrow : c->trust);
+}
+
+const char *rdss__connect_ca_dir(const rdss__connect *c)
+{
+    return c->narrow != NULL && c->narrow_is_region ? rdss__trust_ca_dir(c->narrow) : NULL;
 }
 
 void rdss__connect_succeeded(rdss__connect *c, const char *host, int port, const char *verify_name,
@@ -150,6 +157,7 @@ rdss_error *rdss__connect_failed(rdss__connect *c, const rdss__endpoint *endpoin
             rdss__narrow_forget(c->trust, c->key);
             rdss__trust_unref(c->narrow);
             c->narrow = NULL;
+            c->narrow_is_region = 0;
             c->retried = 1;
         } else if (e == NULL) {
             e = facts->if_tls_verifies;

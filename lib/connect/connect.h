@@ -56,6 +56,7 @@ typedef struct rdss__connect {
     char *verify_name;   /* the config's, or NULL */
     rdss__trust *trust;  /* the whole trust; NULL until rdss__connect_trust */
     rdss__trust *narrow; /* the one root the driver is given instead, or NULL */
+    int narrow_is_region; /* narrow is the roots of the RDS name's region */
     char key[1024];      /* the anchor cache's key; "" when not caching */
     int retried;         /* the one retry was made */
     int ended;           /* the result was counted */
@@ -86,6 +87,12 @@ rdss_code rdss__connect_choose_anchor(rdss__connect *c, const rdss__endpoint *en
 /* The CA file to give the driver now; NULL when it could not be created
  * (the adapter then fails: a driver without one trusts the system's CAs). */
 const char *rdss__connect_ca_file(const rdss__connect *c);
+
+/* For a driver that reads a CA directory (libmariadb), the one to give it
+ * instead of the CA file, or NULL: the roots of an RDS name's region,
+ * of which OpenSSL then decodes only the one that anchors the server
+ * (trust/cadir.h). A cached anchor is one root already: its file. */
+const char *rdss__connect_ca_dir(const rdss__connect *c);
 
 /* After the driver connected over `ssl` to host:port, verifying
  * verify_name: expiry warnings, and the anchor remembered when the cache did

@@ -11,7 +11,7 @@ static atomic_ullong results[RDSS_CODE_MAX + 1];
 /* The counts are per process: a child after fork() starts from zero, so
  * that workers forked from one parent never report its connects twice.
  * Nothing to release: registered for good (rdss_global_cleanup keeps it). */
-static const rdss__process_state process_counters = {"counters", NULL, 0, NULL, NULL, rdss_stats_reset};
+static const rdss__process_state process_counters = {"counters", NULL, 0, NULL, NULL, rdss_stats_reset, 0};
 
 void rdss__count_result(rdss_code code)
 {

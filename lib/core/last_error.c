@@ -25,7 +25,7 @@ static void release_own(void)
     pthread_setspecific(key, NULL);
 }
 
-static const rdss__process_state process_last_error = {"last error", release_own, 0, NULL, NULL, NULL};
+static const rdss__process_state process_last_error = {"last error", release_own, 0, NULL, NULL, NULL, 0};
 
 void rdss__set_last_error(rdss_error *e)
 {

@@ -62,7 +62,7 @@ static void release_all(int at_exit)
     int kept = 0;
     for (int i = 0; i < atomic_load(&count); i++) {
         const rdss__process_state *state = states[i];
-        if (state->release == NULL || (at_exit && state->not_at_exit))
+        if (state->release == NULL || (at_exit && state->not_at_exit) || (!at_exit && state->exit_only))
             atomic_store(&states[kept++], state);
         else
             releasing[n++] = state;

@@ -26,6 +26,10 @@ typedef struct rdss__process_state {
     void (*before_fork)(void);
     void (*after_fork_in_parent)(void);
     void (*after_fork_in_child)(void);
+    /* Released at exit only, never by rdss_global_cleanup(): state that
+     * objects the caller still holds use (a config's trust keeps its CA
+     * directories), of which exit removes what is left on disk. */
+    int exit_only;
 } rdss__process_state;
 
 /* Registers `state` (a static object of the module) once; registering it

@@ -113,8 +113,7 @@ static void finish(rdss_mysql_attempt *a)
         a->error = classify_failure(a);
         if (a->error == NULL) {
             a->tls_done = 0;
-            const char *whole = rdss__connect_ca_file(&a->core); /* NULL: never the system's CAs */
-            if (whole != NULL && mysql_optionsv(a->mysql, MYSQL_OPT_SSL_CA, whole) == 0) {
+            if (rdss__mysql_plan_set_trust(a->mysql, &a->core)) { /* now the whole trust's file */
                 a->driver_waits = rdss__mysql_drive_start(a, a->client_flag);
                 return;
             }
@@ -227,8 +226,7 @@ static rdss_code prepare(rdss_mysql_attempt *a, const rdss_config *cfg, const ch
         return code; /* typed by the probe: the driver could not have connected */
     if (a->plan.pinned && !made)
         return rdss__fail(&a->error, RDSS_ERR_INTERNAL, "cannot hash the server's certificate");
-    code = rdss__mysql_plan_apply(&a->plan, a->mysql, rdss__connect_ca_file(&a->core), fingerprint,
-                                  &a->error);
+    code = rdss__mysql_plan_apply(&a->plan, a->mysql, &a->core, fingerprint, &a->error);
     return code == RDSS_OK ? rdss__mysql_hook(a) : code;
 }
 

@@ -99,6 +99,7 @@ void rdss__mysql_plan_restore(const rdss__mysql_plan *plan, MYSQL *mysql, int co
         return;
     mysql_optionsv(mysql, MYSQL_OPT_SSL_CA,
                    plan->callers_ca != NULL || !connected ? plan->callers_ca : RELEASED_CA);
+    mysql_optionsv(mysql, MYSQL_OPT_SSL_CAPATH, NULL); /* a caller's is refused */
     mysql_optionsv(mysql, MYSQL_READ_DEFAULT_FILE, plan->callers_file);
     mysql_optionsv(mysql, MYSQL_READ_DEFAULT_GROUP, plan->callers_group);
 }
@@ -187,18 +188,25 @@ rdss_code rdss__mysql_plan_make(MYSQL *mysql, rdss__connect *c, const rdss_confi
     return code == RDSS_OK ? rdss__succeed(err) : code;
 }
 
-rdss_code rdss__mysql_plan_apply(rdss__mysql_plan *plan, MYSQL *mysql, const char *ca_file,
+int rdss__mysql_plan_set_trust(MYSQL *mysql, const rdss__connect *c)
+{
+    const char *dir = rdss__connect_ca_dir(c);
+    const char *file = dir == NULL ? rdss__connect_ca_file(c) : NULL;
+    /* without either libmariadb would trust the system's CAs */
+    return (dir != NULL || file != NULL) && mysql_optionsv(mysql, MYSQL_OPT_SSL_CA, file) == 0 &&
+           mysql_optionsv(mysql, MYSQL_OPT_SSL_CAPATH, dir) == 0;
+}
+
+rdss_code rdss__mysql_plan_apply(rdss__mysql_plan *plan, MYSQL *mysql, const rdss__connect *c,
                                  const char *fingerprint, rdss_error **err)
 {
-    /* without a CA file libmariadb would trust the system's CAs */
-    if (ca_file == NULL)
-        return rdss__fail(err, RDSS_ERR_INTERNAL, "cannot create the CA file for the driver (out of "
+    plan->applied = 1; /* from here on the caller's options are put back */
+    if (!rdss__mysql_plan_set_trust(mysql, c))
+        return rdss__fail(err, RDSS_ERR_INTERNAL, "cannot give libmariadb the CA certificates (out of "
                                                   "file descriptors or memory?)");
-    plan->applied = 1;
     my_bool on = 1, off = 0, check_name = plan->pinned ? 0 : 1;
     unsigned int tcp = MYSQL_PROTOCOL_TCP;
-    int failed = mysql_optionsv(mysql, MYSQL_OPT_SSL_CA, ca_file) ||
-                 mysql_optionsv(mysql, MYSQL_OPT_SSL_ENFORCE, &on) ||
+    int failed = mysql_optionsv(mysql, MYSQL_OPT_SSL_ENFORCE, &on) ||
                  mysql_optionsv(mysql, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &check_name) ||
                  mysql_optionsv(mysql, MYSQL_OPT_PROTOCOL, &tcp) ||
                  /* a reconnect would read a CA file that is gone by then */

@@ -32,8 +32,14 @@ rdss_code rdss__mysql_plan_make(MYSQL *mysql, rdss__connect *c, const rdss_confi
                                 unsigned port, const char *unix_socket, rdss__mysql_plan *plan,
                                 rdss_error **err);
 
-/* Sets the enforcing options on the handle: the CA file (the connect's
- * trust, or one root of it: rdss__connect_ca_file), TLS
+/* Gives libmariadb the connect's trust: its CA directory when it has one
+ * (rdss__connect_ca_dir; MYSQL_OPT_SSL_CA unset), else its CA file
+ * (MYSQL_OPT_SSL_CAPATH unset). 0 when neither could be made, or
+ * libmariadb refused. */
+int rdss__mysql_plan_set_trust(MYSQL *mysql, const rdss__connect *c);
+
+/* Sets the enforcing options on the handle: the trust
+ * (rdss__mysql_plan_set_trust), TLS
  * required and verified, TLS 1.2 or newer, TCP, the sanitized option file,
  * non-blocking mode, no automatic reconnect (it would reuse a CA file path
  * that is released after the connect). Without a verify-name libmariadb checks the host name
@@ -41,7 +47,7 @@ rdss_code rdss__mysql_plan_make(MYSQL *mysql, rdss__connect *c, const rdss_confi
  * `fingerprint` (SHA-1 hex of that verified leaf) makes libmariadb accept
  * only that certificate, still chained to the trust, on the connection
  * that carries the credentials. */
-rdss_code rdss__mysql_plan_apply(rdss__mysql_plan *plan, MYSQL *mysql, const char *ca_file,
+rdss_code rdss__mysql_plan_apply(rdss__mysql_plan *plan, MYSQL *mysql, const rdss__connect *c,
                                  const char *fingerprint, rdss_error **err);
 
 /* Puts back the handle options rdss__mysql_plan_apply replaced (CA file,

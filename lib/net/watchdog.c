@@ -83,7 +83,7 @@ static void after_fork_in_child(void)
 }
 
 static const rdss__process_state process_watchdog = {"watchdog thread", stop_thread, 0, lock_watches,
-                                                     unlock_watches, after_fork_in_child};
+                                                     unlock_watches, after_fork_in_child, 0};
 
 static void *watch_loop(void *unused)
 {

@@ -44,7 +44,7 @@ static void unlock_list(void)
 /* A child keeps what its parent warned about: it warns once per process
  * tree, not once per worker. */
 static const rdss__process_state process_expiry = {"expiry warnings", forget_all, 0, lock_list,
-                                                   unlock_list, unlock_list};
+                                                   unlock_list, unlock_list, 0};
 
 /* 1 the first time `endpoint` is seen in this process. */
 static int first_time(const char *endpoint)

@@ -292,7 +292,7 @@ static void unlock_method(void)
 /* Not freed at exit: a probe still running in another thread uses it
  * without a reference. */
 static const rdss__process_state process_bio_method = {"probe BIO method", release_nosigpipe_method, 1,
-                                                       lock_method, unlock_method, unlock_method};
+                                                       lock_method, unlock_method, unlock_method, 0};
 
 /* Under nosigpipe_lock. */
 static void make_nosigpipe_method(void)

@@ -16,7 +16,7 @@
 #include "core/error.h"
 #include "core/process.h"
 
-static int write_all(int fd, const char *data, size_t len)
+int rdss__write_all(int fd, const char *data, size_t len)
 {
     while (len > 0) {
         ssize_t done = write(fd, data, len);
@@ -30,8 +30,7 @@ static int write_all(int fd, const char *data, size_t len)
     return 1;
 }
 
-/* The PEM text of all certificates, in a memory BIO the caller frees. */
-static BIO *encode_pem(STACK_OF(X509) *certs)
+BIO *rdss__certs_pem(STACK_OF(X509) *certs)
 {
     BIO *bio = BIO_new(BIO_s_mem());
     if (bio == NULL)
@@ -52,7 +51,7 @@ static int create_memfd(const char *name, const char *text, size_t len, rdss__ca
         return 0;
     char path[64];
     snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-    if (!write_all(fd, text, len) ||
+    if (!rdss__write_all(fd, text, len) ||
         fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL) != 0 ||
         access(path, R_OK) != 0 || (out->path = strdup(path)) == NULL) {
         close(fd);
@@ -62,27 +61,40 @@ static int create_memfd(const char *name, const char *text, size_t len, rdss__ca
     return 1;
 }
 
-static int create_private_file(const char *name, const char *text, size_t len, rdss__ca_file *out)
+char *rdss__private_dir_make(void)
 {
     const char *base = secure_getenv("TMPDIR");
     if (base == NULL || base[0] == '\0')
         base = "/tmp";
-    size_t dir_len = strlen(base) + sizeof("/rdssecure-XXXXXX");
-    char *dir = malloc(dir_len);
-    size_t path_len = dir_len + 1 + strlen(name);
+    size_t len = strlen(base) + sizeof("/rdssecure-XXXXXX");
+    char *dir = malloc(len);
+    if (dir == NULL)
+        return NULL;
+    snprintf(dir, len, "%s/rdssecure-XXXXXX", base);
+    if (mkdtemp(dir) == NULL) { /* mode 0700, unpredictable name */
+        free(dir);
+        return NULL;
+    }
+    return dir;
+}
+
+static int create_private_file(const char *name, const char *text, size_t len, rdss__ca_file *out)
+{
+    char *dir = rdss__private_dir_make();
+    size_t path_len = (dir ? strlen(dir) : 0) + 2 + strlen(name);
     char *path = malloc(path_len);
-    if (dir == NULL || path == NULL)
+    if (dir == NULL || path == NULL) {
+        if (dir != NULL)
+            rmdir(dir);
         goto fail;
-    snprintf(dir, dir_len, "%s/rdssecure-XXXXXX", base);
-    if (mkdtemp(dir) == NULL) /* mode 0700, unpredictable name */
-        goto fail;
+    }
     snprintf(path, path_len, "%s/%s", dir, name);
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) {
         rmdir(dir);
         goto fail;
     }
-    int written = write_all(fd, text, len);
+    int written = rdss__write_all(fd, text, len);
     if (close(fd) != 0 || !written) {
         unlink(path);
         rmdir(dir);
@@ -115,7 +127,7 @@ static rdss_code create(const char *name, const char *text, size_t len, rdss__ca
 
 static rdss_code create_ca(STACK_OF(X509) *certs, rdss__ca_file *out, int try_memfd, rdss_error **err)
 {
-    BIO *bio = encode_pem(certs);
+    BIO *bio = rdss__certs_pem(certs);
     char *pem = NULL;
     long len = bio ? BIO_get_mem_data(bio, &pem) : 0;
     if (len <= 0) {
@@ -181,7 +193,7 @@ static void unlock_empty(void)
 }
 
 static const rdss__process_state process_empty_file = {"empty file", release_empty_file, 0, lock_empty,
-                                                       unlock_empty, unlock_empty};
+                                                       unlock_empty, unlock_empty, 0};
 
 /* The path stays valid until rdss_global_cleanup() or exit. */
 rdss_code rdss__empty_file_path(const char **path, rdss_error **err)

@@ -7,6 +7,7 @@
 #ifndef RDSS__LIB_CAFILE_H
 #define RDSS__LIB_CAFILE_H
 
+#include <openssl/bio.h>
 #include <openssl/x509.h>
 
 #include "rdssecure/rdssecure.h"
@@ -33,6 +34,16 @@ rdss_code rdss__text_file_create(const char *name, const char *text, size_t len,
  * removed at exit): for a driver setting that must name a file yet add
  * nothing. */
 rdss_code rdss__empty_file_path(const char **path, rdss_error **err);
+
+/* A fresh private directory (mode 0700, unpredictable name) under $TMPDIR
+ * or /tmp, or NULL; the caller frees the path and removes the directory. */
+char *rdss__private_dir_make(void);
+
+/* The PEM text of `certs`, in a memory BIO the caller frees, or NULL. */
+BIO *rdss__certs_pem(STACK_OF(X509) *certs);
+
+/* write(2) until all of `data` is written; 0 on failure. */
+int rdss__write_all(int fd, const char *data, size_t len);
 
 /* Closes and removes it. Safe on a zeroed or already destroyed rdss__ca_file
  * with fd set to -1. */

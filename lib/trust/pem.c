@@ -3,7 +3,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/asn1.h>
 #include <openssl/bio.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
@@ -168,23 +170,27 @@ static int decoded_region(const char *body, const char *body_end, char found[RDS
     return known;
 }
 
+int rdss__pem_next_block(const char **cursor, const char *end, const char **begin, const char **block_end)
+{
+    /* memmem: no lines to count here */
+    const char *at = memmem(*cursor, (size_t)(end - *cursor), BEGIN_LINE, sizeof(BEGIN_LINE) - 1);
+    const char *after = at ? at + sizeof(BEGIN_LINE) - 1 : NULL;
+    const char *found_end = after ? memmem(after, (size_t)(end - after), END_LINE, sizeof(END_LINE) - 1) : NULL;
+    if (found_end == NULL)
+        return 0;
+    *begin = at;
+    *block_end = *cursor = found_end + sizeof(END_LINE) - 1;
+    return 1;
+}
+
 rdss_code rdss__pem_region_slice(const char *pem, size_t len, const char *const *names, size_t name_count,
                                  const char *region, char **out, size_t *out_len)
 {
     *out = NULL;
     *out_len = 0;
     size_t used = 0, capacity = 0;
-    const char *end = pem + len;
-    size_t index = 0;
-    for (const char *cursor = pem;; index++) {
-        /* memmem: no lines to count here */
-        const char *begin = memmem(cursor, (size_t)(end - cursor), BEGIN_LINE, sizeof(BEGIN_LINE) - 1);
-        const char *after = begin ? begin + sizeof(BEGIN_LINE) - 1 : NULL;
-        const char *block_end = after ? memmem(after, (size_t)(end - after), END_LINE, sizeof(END_LINE) - 1) : NULL;
-        if (block_end == NULL)
-            break;
-        block_end += sizeof(END_LINE) - 1;
-        cursor = block_end;
+    const char *cursor = pem, *begin, *block_end;
+    for (size_t index = 0; rdss__pem_next_block(&cursor, pem + len, &begin, &block_end); index++) {
         const char *body = begin + sizeof(BEGIN_LINE) - 1, *body_end = block_end - (sizeof(END_LINE) - 1);
         char found[RDSS__REGION_MAX];
         int known = index < name_count ? rdss__production_root_region(names[index], found)
@@ -210,4 +216,62 @@ rdss_code rdss__pem_region_slice(const char *pem, size_t len, const char *const 
     }
     *out_len = used;
     return RDSS_OK;
+}
+
+/* The header of the DER element at *p, which must end by `end`: its tag
+ * and class, *p moved to its content, *content_end after it. 0 when it is
+ * malformed or of indefinite length (not DER). */
+static int der_element(const unsigned char **p, const unsigned char *end, int *tag, int *class,
+                       const unsigned char **content_end)
+{
+    long len = 0;
+    if (*p >= end)
+        return 0;
+    int info = ASN1_get_object(p, &len, tag, class, end - *p);
+    if ((info & 0x80) || (info & 0x01))
+        return 0;
+    *content_end = *p + len;
+    return 1;
+}
+
+/* The subject of a certificate's DER: Certificate ::= SEQUENCE {
+ * tbsCertificate SEQUENCE { [0] version OPTIONAL, serialNumber, signature,
+ * issuer, validity, subject, ... }, ... }. */
+static X509_NAME *der_subject(const unsigned char *der, long len)
+{
+    const unsigned char *p = der, *cert_end, *tbs_end, *next;
+    int tag, class;
+    if (!der_element(&p, der + len, &tag, &class, &cert_end) || tag != V_ASN1_SEQUENCE ||
+        !der_element(&p, cert_end, &tag, &class, &tbs_end) || tag != V_ASN1_SEQUENCE)
+        return NULL;
+    const unsigned char *first = p;
+    for (int skipped = 0;;) {
+        const unsigned char *element = p;
+        if (!der_element(&p, tbs_end, &tag, &class, &next))
+            return NULL;
+        if (skipped == 4) /* serial, signature, issuer, validity: the subject */
+            return d2i_X509_NAME(NULL, &element, next - element);
+        /* absent from version 1 certificates */
+        int is_version = element == first && class == V_ASN1_CONTEXT_SPECIFIC && tag == 0;
+        skipped += !is_version;
+        p = next;
+    }
+}
+
+int rdss__pem_block_subject_hash(const char *begin, const char *block_end, unsigned long *hash)
+{
+    const char *body = begin + sizeof(BEGIN_LINE) - 1, *body_end = block_end - (sizeof(END_LINE) - 1);
+    if (block_end - begin < (long)(sizeof(BEGIN_LINE) + sizeof(END_LINE) - 2) ||
+        memcmp(begin, BEGIN_LINE, sizeof(BEGIN_LINE) - 1) != 0)
+        return 0;
+    int der_len = 0, ok = 0;
+    ERR_set_mark(); /* a malformed block leaves nothing on the caller's error queue */
+    unsigned char *der = block_der(body, body_end, &der_len);
+    X509_NAME *subject = der != NULL ? der_subject(der, der_len) : NULL;
+    if (subject != NULL)
+        *hash = X509_NAME_hash_ex(subject, NULL, NULL, &ok);
+    X509_NAME_free(subject);
+    free(der);
+    ERR_pop_to_mark();
+    return ok;
 }

@@ -37,4 +37,16 @@ void rdss__pem_blocks_free(rdss__pem_blocks *blocks);
 rdss_code rdss__pem_region_slice(const char *pem, size_t len, const char *const *names, size_t name_count,
                                  const char *region, char **out, size_t *out_len);
 
+/* The next complete certificate block at or after *cursor (below `end`):
+ * [*begin, *block_end) from its BEGIN line to the end of its END line, and
+ * *cursor moved past it. 0 when there is none. */
+int rdss__pem_next_block(const char **cursor, const char *end, const char **begin, const char **block_end);
+
+/* OpenSSL's hash of the subject name of the certificate in one block
+ * ([begin, block_end) as rdss__pem_next_block finds it), equal to
+ * X509_subject_name_hash(): the name a CA directory gives its file. Read
+ * from the DER without decoding the certificate's key. 0 when the block
+ * holds no certificate's subject. */
+int rdss__pem_block_subject_hash(const char *begin, const char *block_end, unsigned long *hash);
+
 #endif

@@ -18,6 +18,7 @@
 #include "trust/embedded.h"
 #include "core/error.h"
 #include "core/process.h"
+#include "trust/cadir.h"
 #include "trust/pem.h"
 
 /* The roots of one region, cut from a trust for a driver (rdss__trust_region). */
@@ -42,6 +43,8 @@ struct rdss__trust {
     STACK_OF(X509) *certs;
     X509_STORE *store; /* the same certificates, for our own verification */
     rdss__ca_file ca_file;
+    atomic_int dir_tried; /* ca_dir was made, or could not be */
+    rdss__ca_dir *ca_dir; /* NULL until asked for, or when it could not be made */
     region_slice *slices;
     size_t slice_count;
     /* When `pem` begins with the embedded edition's bytes: the names of its
@@ -62,6 +65,7 @@ static void trust_destroy(rdss__trust *trust)
         rdss__trust_unref(trust->slices[i].slice);
     free(trust->slices);
     rdss__ca_file_destroy(&trust->ca_file);
+    rdss__ca_dir_destroy(trust->ca_dir);
     X509_STORE_free(trust->store);
     sk_X509_pop_free(trust->certs, X509_free);
     free(trust->label);
@@ -82,6 +86,7 @@ static rdss__trust *trust_new(const char *label)
     atomic_init(&trust->refs, 1);
     atomic_init(&trust->parsed, 0);
     atomic_init(&trust->ca_ready, 0);
+    atomic_init(&trust->dir_tried, 0);
     trust->ca_file.fd = -1;
     return trust;
 }
@@ -437,6 +442,33 @@ const char *rdss__trust_ca_file(const rdss__trust *trust)
     return t->ca_file.path;
 }
 
+/* Under lazy_lock. */
+static rdss__ca_dir *make_ca_dir(const rdss__trust *t)
+{
+    if (t->pem != NULL) /* an edition's bytes, undecoded */
+        return rdss__ca_dir_create(t->pem, t->pem_len);
+    BIO *bio = rdss__certs_pem(t->certs);
+    char *pem = NULL;
+    long len = bio ? BIO_get_mem_data(bio, &pem) : 0;
+    rdss__ca_dir *dir = len > 0 ? rdss__ca_dir_create(pem, (size_t)len) : NULL;
+    BIO_free(bio);
+    return dir;
+}
+
+const char *rdss__trust_ca_dir(const rdss__trust *trust)
+{
+    rdss__trust *t = (rdss__trust *)trust; /* logically const, as in parsed() */
+    if (!atomic_load(&t->dir_tried)) {
+        pthread_mutex_lock(&lazy_lock);
+        if (!atomic_load(&t->dir_tried)) {
+            t->ca_dir = make_ca_dir(t);
+            atomic_store(&t->dir_tried, 1);
+        }
+        pthread_mutex_unlock(&lazy_lock);
+    }
+    return t->ca_dir != NULL ? rdss__ca_dir_path(t->ca_dir) : NULL;
+}
+
 int rdss__trust_ca_fd(const rdss__trust *trust)
 {
     return rdss__trust_ca_file(trust) != NULL ? trust->ca_file.fd : -1;
@@ -507,7 +539,7 @@ static void unlock_both(void)
  * fallback CA file (when memfd is unavailable) does not outlive the
  * process and leak checkers see nothing left. */
 static const rdss__process_state process_trusts = {"trusts", release_process_trusts, 0, lock_both,
-                                                   unlock_both, unlock_both};
+                                                   unlock_both, unlock_both, 0};
 
 static void remember(lazy_trust *lazy, rdss_code code, rdss__trust *trust, rdss_error *e)
 {

@@ -82,6 +82,10 @@ void rdss__trust_unref(rdss__trust *trust);
 
 /* The path of the CA file to hand to a driver. */
 const char *rdss__trust_ca_file(const rdss__trust *trust);
+/* The same certificates as a CA directory, for libmariadb (trust/cadir.h:
+ * OpenSSL then decodes only the roots a chain needs), made on first use;
+ * NULL when it cannot be made (give the CA file then). */
+const char *rdss__trust_ca_dir(const rdss__trust *trust);
 /* The CA file's descriptor (a memfd), or -1 (the fallback on disk). */
 int rdss__trust_ca_fd(const rdss__trust *trust);
 /* "embedded", "memory", a path, ... */

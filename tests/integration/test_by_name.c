@@ -16,12 +16,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <dirent.h>
 #include <netdb.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <time.h>
 
 #include <rdssecure/mysql.h>
 #include <rdssecure/pg.h>
 
+#include "certgen.h"
 #include "cli_run.h"
 #include "fake_server.h"
 #include "testenv.h"
@@ -169,6 +174,91 @@ static void failures_by_name(void **state)
           RDSS_ERR_NETWORK);
 }
 
+/* The one entry of `dir` whose name begins with `prefix`, or "". */
+static const char *only_entry(const char *dir, const char *prefix, int *count)
+{
+    static char found[256];
+    found[0] = '\0';
+    *count = 0;
+    DIR *d = opendir(dir);
+    for (struct dirent *e; d != NULL && (e = readdir(d)) != NULL;) {
+        if (e->d_name[0] != '.' && strncmp(e->d_name, prefix, strlen(prefix)) == 0) {
+            snprintf(found, sizeof(found), "%s", e->d_name);
+            (*count)++;
+        }
+    }
+    if (d != NULL)
+        closedir(d);
+    return found;
+}
+
+/* In a child process: connects by name with a config of its own, which it
+ * never frees, and checks what it made in $TMPDIR. Exits 0 when all is as
+ * expected. */
+static int region_directory_child(const char *tmp, const char *password)
+{
+    rdss_config *cfg = rdss_config_new();
+    if (rdss_config_add_extra_ca_file(cfg, testenv_pki("root.pem"), NULL) != RDSS_OK ||
+        my_by(cfg, NAME, my_port(), password) != RDSS_OK)
+        return 1;
+    /* one private directory: us-east-1's three roots and the test root */
+    int dirs = 0, files = 0;
+    char made[512], moved[512];
+    snprintf(made, sizeof(made), "%s/%s", tmp, only_entry(tmp, "rdssecure-", &dirs));
+    only_entry(made, "", &files);
+    struct stat st;
+    if (dirs != 1 || files != 4 || stat(made, &st) != 0 || (st.st_mode & 0777) != 0700) {
+        fprintf(stderr, "expected one 0700 directory of 4 files in %s: %d directories, %d files\n", tmp,
+                dirs, files);
+        return 1;
+    }
+    /* renamed away, an empty one in its place: the driver reads the one opened */
+    snprintf(moved, sizeof(moved), "%s/moved", tmp);
+    if (rename(made, moved) != 0 || mkdir(made, 0700) != 0 || my_by(cfg, NAME, my_port(), password) != RDSS_OK)
+        return 1;
+    /* a handle whose connect failed connects again: the directory option
+     * was put back (a caller's is refused) */
+    MYSQL *mysql = mysql_init(NULL);
+    rdss_error *err = NULL;
+    int reused = rdss_mysql_connect(cfg, mysql, NAME, my_user, "wrong", my_db, my_port(), NULL, 0, &err) == NULL &&
+                 rdss_error_code(err) == RDSS_ERR_AUTH;
+    rdss_error_free(err);
+    err = NULL;
+    reused = reused && rdss_mysql_connect(cfg, mysql, NAME, my_user, password, my_db, my_port(), NULL, 0, &err);
+    if (!reused)
+        fprintf(stderr, "handle reused after a failed connect: %s\n", err ? rdss_error_message(err) : "?");
+    rdss_error_free(err);
+    mysql_close(mysql);
+    return reused ? 0 : 1;
+}
+
+/* MySQL by an RDS name: libmariadb reads the region's roots from a private
+ * directory (OpenSSL decodes only the root it needs), which the process
+ * removes when it exits, even with its config never freed. */
+static void mysql_region_roots_from_a_directory(void **state)
+{
+    (void)state;
+    char password[128];
+    snprintf(password, sizeof(password), "%s", MY("MY_PASSWORD"));
+    char *tmp = tc_tmpdir();
+    pid_t pid = fork();
+    if (pid == 0) {
+        setenv("TMPDIR", tmp, 1);
+        exit(region_directory_child(tmp, password)); /* exit: the library's exit handler runs */
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    int left = 0, in_moved = 0;
+    char moved[512];
+    snprintf(moved, sizeof(moved), "%s/moved", tmp);
+    only_entry(tmp, "rdssecure-", &left);
+    only_entry(moved, "", &in_moved);
+    if (left != 0 || in_moved != 0)
+        fail_msg("after exit: %d directories and %d files left in %s", left, in_moved, tmp);
+    tc_rmdir_all(tmp);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -276,6 +366,7 @@ int main(int argc, char **argv)
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(connects_by_name),
             cmocka_unit_test(failures_by_name),
+            cmocka_unit_test(mysql_region_roots_from_a_directory),
         };
         failed = cmocka_run_group_tests(tests, setup, teardown);
     }
