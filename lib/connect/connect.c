@@ -87,7 +87,8 @@ rdss_code rdss__connect_choose_anchor(rdss__connect *c, const rdss__endpoint *en
 
 const char *rdss__connect_ca_file(const rdss__connect *c)
 {
-    return rdss__trust_ca_file(c->narrow != NULL ? c->narrow : c->trust);
+    const rdss__trust *trust = c->narrow != NULL ? c->narrow : c->trust;
+    return trust != NULL ? rdss__trust_ca_file(trust) : NULL;
 }
 
 const char *rdss__connect_ca_dir(const rdss__connect *c)

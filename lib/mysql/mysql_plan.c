@@ -202,8 +202,8 @@ rdss_code rdss__mysql_plan_apply(rdss__mysql_plan *plan, MYSQL *mysql, const rds
 {
     plan->applied = 1; /* from here on the caller's options are put back */
     if (!rdss__mysql_plan_set_trust(mysql, c))
-        return rdss__fail(err, RDSS_ERR_INTERNAL, "cannot give libmariadb the CA certificates (out of "
-                                                  "file descriptors or memory?)");
+        return rdss__fail(err, RDSS_ERR_INTERNAL, "cannot give libmariadb a CA file or directory (out "
+                                                  "of file descriptors or memory?)");
     my_bool on = 1, off = 0, check_name = plan->pinned ? 0 : 1;
     unsigned int tcp = MYSQL_PROTOCOL_TCP;
     int failed = mysql_optionsv(mysql, MYSQL_OPT_SSL_ENFORCE, &on) ||

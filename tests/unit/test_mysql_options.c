@@ -173,11 +173,15 @@ static void no_ca_file_is_refused(void **state)
     memset(&plan, 0, sizeof(plan));
     plan.option_file.fd = -1;
     rdss_error *err = NULL;
-    assert_int_equal(rdss__mysql_plan_apply(&plan, mysql, NULL, "", &err), RDSS_ERR_INTERNAL);
+    rdss__connect no_trust; /* neither a CA file nor a directory */
+    memset(&no_trust, 0, sizeof(no_trust));
+    assert_int_equal(rdss__mysql_plan_apply(&plan, mysql, &no_trust, "", &err), RDSS_ERR_INTERNAL);
     assert_non_null(strstr(rdss_error_message(err), "CA file"));
     const char *ca = "unset";
     assert_int_equal(mysql_get_optionv(mysql, MYSQL_OPT_SSL_CA, &ca), 0);
     assert_null(ca); /* nothing was set on the handle */
+    assert_int_equal(mysql_get_optionv(mysql, MYSQL_OPT_SSL_CAPATH, &ca), 0);
+    assert_null(ca);
     rdss_error_free(err);
     rdss__mysql_plan_free(&plan);
     mysql_close(mysql);
