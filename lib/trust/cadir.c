@@ -106,7 +106,7 @@ rdss__ca_dir *rdss__ca_dir_create(const char *pem, size_t len)
         blocks++;
     rdss__ca_dir *dir = calloc(1, sizeof(*dir));
     if (dir == NULL || blocks == 0 || (dir->names = calloc(blocks, sizeof(*dir->names))) == NULL ||
-        (dir->location = rdss__private_dir_make()) == NULL) {
+        (dir->location = rdss__private_dir_make(1)) == NULL) {
         if (dir != NULL)
             free(dir->names);
         free(dir);

@@ -61,11 +61,8 @@ static int create_memfd(const char *name, const char *text, size_t len, rdss__ca
     return 1;
 }
 
-char *rdss__private_dir_make(void)
+static char *private_dir_under(const char *base)
 {
-    const char *base = secure_getenv("TMPDIR");
-    if (base == NULL || base[0] == '\0')
-        base = "/tmp";
     size_t len = strlen(base) + sizeof("/rdssecure-XXXXXX");
     char *dir = malloc(len);
     if (dir == NULL)
@@ -78,9 +75,18 @@ char *rdss__private_dir_make(void)
     return dir;
 }
 
+char *rdss__private_dir_make(int in_memory)
+{
+    char *dir = in_memory ? private_dir_under("/dev/shm") : NULL;
+    if (dir != NULL)
+        return dir;
+    const char *base = secure_getenv("TMPDIR");
+    return private_dir_under(base != NULL && base[0] != '\0' ? base : "/tmp");
+}
+
 static int create_private_file(const char *name, const char *text, size_t len, rdss__ca_file *out)
 {
-    char *dir = rdss__private_dir_make();
+    char *dir = rdss__private_dir_make(0);
     size_t path_len = (dir ? strlen(dir) : 0) + 2 + strlen(name);
     char *path = malloc(path_len);
     if (dir == NULL || path == NULL) {
