@@ -329,8 +329,6 @@ static int has_known_digest(const char *data, size_t len)
  * (checked when it was pinned): then it need not be checked again. */
 static int is_known_edition(const char *data, size_t len)
 {
-    if (len == rdss__embedded_rds_roots_pem_len)
-        return memcmp(data, rdss__embedded_rds_roots_pem, len) == 0 || has_known_digest(data, len);
     /* a file too small for any edition's roots (each PEM root takes more
      * than 500 bytes) is not hashed: an extra CA file, typically */
     int could_be = 0;
@@ -346,9 +344,15 @@ rdss_code rdss__trust_from_file(const char *path, rdss__trust **out, rdss_error 
     size_t len = 0;
     char *label = NULL;
     rdss_code code = rdss__read_bundle_file(path, &data, &len, &label, err);
-    if (code == RDSS_OK && is_known_edition(data, len))
-        code = rdss__trust_of_edition(data, len, 1, label, out, err);
-    else if (code == RDSS_OK)
+    if (code == RDSS_OK && len == rdss__embedded_rds_roots_pem_len &&
+        memcmp(data, rdss__embedded_rds_roots_pem, len) == 0) {
+        /* the embedded edition: its bytes in the library, not a copy of the
+         * file's (a fresh process pays for every page it fills) */
+        code = rdss__trust_of_edition(rdss__embedded_rds_roots_pem, len, 0, label, out, err);
+    } else if (code == RDSS_OK && is_known_edition(data, len)) {
+        code = undecoded_trust(data, len, data, label, out, err); /* takes `data` */
+        data = NULL;
+    } else if (code == RDSS_OK)
         code = rdss__trust_from_pem(data, len, label, out, err);
     free(data);
     free(label);

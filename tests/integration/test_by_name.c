@@ -174,46 +174,60 @@ static void failures_by_name(void **state)
           RDSS_ERR_NETWORK);
 }
 
-/* The one entry of `dir` whose name begins with `prefix`, or "". */
-static const char *only_entry(const char *dir, const char *prefix, int *count)
+/* How many entries `dir` holds (not . and ..), or -1 when it is not there. */
+static int entries(const char *dir)
 {
-    static char found[256];
-    found[0] = '\0';
-    *count = 0;
     DIR *d = opendir(dir);
-    for (struct dirent *e; d != NULL && (e = readdir(d)) != NULL;) {
-        if (e->d_name[0] != '.' && strncmp(e->d_name, prefix, strlen(prefix)) == 0) {
-            snprintf(found, sizeof(found), "%s", e->d_name);
-            (*count)++;
-        }
+    if (d == NULL)
+        return -1;
+    int count = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        count += e->d_name[0] != '.';
+    closedir(d);
+    return count;
+}
+
+/* The private CA directory this process holds open, or "". */
+static const char *open_ca_directory(char *out, size_t size)
+{
+    out[0] = '\0';
+    for (int fd = 0; fd < 1024; fd++) {
+        char link[64], target[512];
+        snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+        ssize_t n = readlink(link, target, sizeof(target) - 1);
+        if (n <= 0)
+            continue;
+        target[n] = '\0';
+        const char *base = strrchr(target, '/');
+        struct stat st;
+        if (base != NULL && strncmp(base, "/rdssecure-", 11) == 0 && stat(target, &st) == 0 && S_ISDIR(st.st_mode))
+            snprintf(out, size, "%s", target);
     }
-    if (d != NULL)
-        closedir(d);
-    return found;
+    return out;
 }
 
 /* In a child process: connects by name with a config of its own, which it
- * never frees, and checks what it made in $TMPDIR. Exits 0 when all is as
- * expected. */
-static int region_directory_child(const char *tmp, const char *password)
+ * never frees, and checks the directory libmariadb was given; writes its
+ * path to `where`. Exits 0 when all is as expected. */
+static int region_directory_child(const char *where, const char *password)
 {
     rdss_config *cfg = rdss_config_new();
     if (rdss_config_add_extra_ca_file(cfg, testenv_pki("root.pem"), NULL) != RDSS_OK ||
         my_by(cfg, NAME, my_port(), password) != RDSS_OK)
         return 1;
     /* one private directory: us-east-1's three roots and the test root */
-    int dirs = 0, files = 0;
-    char made[512], moved[512];
-    snprintf(made, sizeof(made), "%s/%s", tmp, only_entry(tmp, "rdssecure-", &dirs));
-    only_entry(made, "", &files);
+    char made[512], moved[600];
+    open_ca_directory(made, sizeof(made));
     struct stat st;
-    if (dirs != 1 || files != 4 || stat(made, &st) != 0 || (st.st_mode & 0777) != 0700) {
-        fprintf(stderr, "expected one 0700 directory of 4 files in %s: %d directories, %d files\n", tmp,
-                dirs, files);
+    if (made[0] == '\0' || entries(made) != 4 || stat(made, &st) != 0 || (st.st_mode & 0777) != 0700) {
+        fprintf(stderr, "expected one 0700 directory of 4 files open: \"%s\", %d files\n", made, entries(made));
         return 1;
     }
+    FILE *f = fopen(where, "w");
+    if (f == NULL || fprintf(f, "%s", made) < 0 || fclose(f) != 0)
+        return 1;
     /* renamed away, an empty one in its place: the driver reads the one opened */
-    snprintf(moved, sizeof(moved), "%s/moved", tmp);
+    snprintf(moved, sizeof(moved), "%s.moved", made);
     if (rename(made, moved) != 0 || mkdir(made, 0700) != 0 || my_by(cfg, NAME, my_port(), password) != RDSS_OK)
         return 1;
     /* a handle whose connect failed connects again: the directory option
@@ -241,21 +255,27 @@ static void mysql_region_roots_from_a_directory(void **state)
     char password[128];
     snprintf(password, sizeof(password), "%s", MY("MY_PASSWORD"));
     char *tmp = tc_tmpdir();
+    char where[600];
+    snprintf(where, sizeof(where), "%s/where", tmp);
     pid_t pid = fork();
-    if (pid == 0) {
-        setenv("TMPDIR", tmp, 1);
-        exit(region_directory_child(tmp, password)); /* exit: the library's exit handler runs */
-    }
+    if (pid == 0)
+        exit(region_directory_child(where, password)); /* exit: the library's exit handler runs */
     int status = 0;
     assert_int_equal(waitpid(pid, &status, 0), pid);
+    size_t len = 0;
+    char *made = tc_read(where, &len);
+    char moved[600];
+    snprintf(moved, sizeof(moved), "%s.moved", made ? made : "?");
+    int made_left = made ? entries(made) : -1, moved_left = entries(moved);
+    rmdir(moved);
+    if (made != NULL)
+        rmdir(made);
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    int left = 0, in_moved = 0;
-    char moved[512];
-    snprintf(moved, sizeof(moved), "%s/moved", tmp);
-    only_entry(tmp, "rdssecure-", &left);
-    only_entry(moved, "", &in_moved);
-    if (left != 0 || in_moved != 0)
-        fail_msg("after exit: %d directories and %d files left in %s", left, in_moved, tmp);
+    /* the files went with the directory opened; the empty one put in its
+     * place went too, by name */
+    if (made_left != -1 || moved_left != 0)
+        fail_msg("after exit: %d entries in %s, %d in %s", made_left, made, moved_left, moved);
+    free(made);
     tc_rmdir_all(tmp);
 }
 

@@ -115,7 +115,9 @@ static void openssl_finds_the_roots_by_name(void **state)
     ssize_t n = readlink(path, where, sizeof(where) - 1);
     assert_true(n > 0);
     where[n] = '\0';
-    assert_int_equal(strncmp(where, tmp, strlen(tmp)), 0);
+    /* in memory when /dev/shm takes it, else under $TMPDIR */
+    if (strncmp(where, "/dev/shm/rdssecure-", 19) != 0 && strncmp(where, tmp, strlen(tmp)) != 0)
+        fail_msg("made in %s", where);
     struct stat st;
     assert_int_equal(stat(where, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0700);
