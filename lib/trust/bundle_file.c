@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -46,7 +47,23 @@ static rdss_code read_all(int fd, const char *path, size_t size, char **data, si
     return rdss__succeed(err);
 }
 
-static rdss_code read_checked(const char *path, char **data, size_t *len, rdss_error **err)
+/* Whether the open file of `size` bytes holds `same_as`, compared through a
+ * read-only mapping: its pages come from the page cache, nothing is
+ * copied (a fresh process pays for every page it fills). */
+static int holds(int fd, size_t size, const char *same_as, size_t same_len)
+{
+    if (same_as == NULL || size != same_len)
+        return 0;
+    void *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (map == MAP_FAILED)
+        return 0;
+    int same = memcmp(map, same_as, size) == 0;
+    munmap(map, size);
+    return same;
+}
+
+static rdss_code read_checked(const char *path, const char *same_as, size_t same_len, char **data, size_t *len,
+                              rdss_error **err)
 {
     *data = NULL;
     *len = 0;
@@ -82,6 +99,8 @@ static rdss_code read_checked(const char *path, char **data, size_t *len, rdss_e
     } else if ((unsigned long long)st.st_size > RDSS__BUNDLE_MAX_BYTES) {
         code = rdss__fail(err, RDSS_ERR_BUNDLE, "CA bundle %s is %lld bytes, more than the %u allowed",
                           path, (long long)st.st_size, RDSS__BUNDLE_MAX_BYTES);
+    } else if (holds(fd, (size_t)st.st_size, same_as, same_len)) {
+        *len = same_len; /* *data stays NULL */
     } else {
         code = read_all(fd, path, (size_t)st.st_size, data, len, err);
         if (code == RDSS_OK && only_white_space(*data, *len)) {
@@ -114,8 +133,14 @@ static char *label_of(const char *path)
 rdss_code rdss__read_bundle_file(const char *path, char **data, size_t *len, char **label,
                                  rdss_error **err)
 {
+    return rdss__read_bundle_file_unless(path, NULL, 0, data, len, label, err);
+}
+
+rdss_code rdss__read_bundle_file_unless(const char *path, const char *same_as, size_t same_len, char **data,
+                                        size_t *len, char **label, rdss_error **err)
+{
     *label = NULL;
-    rdss_code code = read_checked(path, data, len, err);
+    rdss_code code = read_checked(path, same_as, same_len, data, len, err);
     if (code != RDSS_OK)
         return code;
     *label = label_of(path);

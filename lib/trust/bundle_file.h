@@ -18,4 +18,10 @@
 rdss_code rdss__read_bundle_file(const char *path, char **data, size_t *len, char **label,
                                  rdss_error **err);
 
+/* The same, except when the file holds exactly the `same_len` bytes of
+ * `same_as`: then *data is NULL (nothing read into memory) and *len is
+ * same_len. */
+rdss_code rdss__read_bundle_file_unless(const char *path, const char *same_as, size_t same_len, char **data,
+                                        size_t *len, char **label, rdss_error **err);
+
 #endif

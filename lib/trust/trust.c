@@ -343,9 +343,9 @@ rdss_code rdss__trust_from_file(const char *path, rdss__trust **out, rdss_error 
     char *data = NULL;
     size_t len = 0;
     char *label = NULL;
-    rdss_code code = rdss__read_bundle_file(path, &data, &len, &label, err);
-    if (code == RDSS_OK && len == rdss__embedded_rds_roots_pem_len &&
-        memcmp(data, rdss__embedded_rds_roots_pem, len) == 0) {
+    rdss_code code = rdss__read_bundle_file_unless(path, rdss__embedded_rds_roots_pem,
+                                                   rdss__embedded_rds_roots_pem_len, &data, &len, &label, err);
+    if (code == RDSS_OK && data == NULL) {
         /* the embedded edition: its bytes in the library, not a copy of the
          * file's (a fresh process pays for every page it fills) */
         code = rdss__trust_of_edition(rdss__embedded_rds_roots_pem, len, 0, label, out, err);
