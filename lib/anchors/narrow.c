@@ -196,7 +196,7 @@ rdss__trust *rdss__narrow_learn(const rdss__trust *full, const char *key, X509 *
 {
     unsigned char anchor_digest[32];
     unsigned int digest_len = 0;
-    if (!rdss__narrow_worth_it(full) || !X509_digest(anchor, EVP_sha256(), anchor_digest, &digest_len) ||
+    if (!rdss__trust_has_more_than(full, 1) || !X509_digest(anchor, EVP_sha256(), anchor_digest, &digest_len) ||
         digest_len != sizeof(anchor_digest))
         return NULL;
     const unsigned char *digest = rdss__trust_digest(full);
@@ -224,9 +224,8 @@ rdss__trust *rdss__narrow_learn(const rdss__trust *full, const char *key, X509 *
 void rdss__narrow_learn_from(const rdss__trust *full, const char *key, const char *name,
                              STACK_OF(X509) *chain)
 {
-    /* after every successful connect with a small trust: skip the
-     * verification, not only the remembering */
-    if (!rdss__narrow_worth_it(full))
+    /* one root: nothing to narrow, nothing to verify again */
+    if (!rdss__trust_has_more_than(full, 1))
         return;
     X509 *anchor = NULL;
     if (rdss__verify_chain(full, chain, name, &anchor, NULL) == RDSS_OK && anchor != NULL)

@@ -25,9 +25,11 @@
  * in `size`. */
 void rdss__narrow_key(const char *host, int port, const char *verify_name, char *out, size_t size);
 
-/* Whether `full` is big enough for narrowing to pay: a trust of a few
- * certificates costs a driver nothing to decode, and is neither probed,
- * verified nor remembered. */
+/* Whether `full` is big enough for a probe on first sight to pay: a
+ * trust of a few certificates costs a driver less to decode than the probe
+ * costs, and is narrowed only from what verified connects teach (an RDS
+ * name's region's roots: rdss__narrow_learn_from). Learning needs more
+ * than one certificate. */
 int rdss__narrow_worth_it(const rdss__trust *full);
 
 /* The narrowed trust remembered for `key` under `full` (under a trust of

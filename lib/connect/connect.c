@@ -60,11 +60,17 @@ rdss_code rdss__connect_choose_anchor(rdss__connect *c, const rdss__endpoint *en
          * has shown a chain to verify, not for a server that never answers. */
         if (rdss__trust_decoded(c->trust) && (c->narrow = rdss__narrow_lookup(c->trust, c->key)) != NULL)
             return RDSS_OK;
-        /* An RDS name: its region's roots, and no probe (see connect.h). */
+        /* An RDS name, and no probe (see connect.h): the root learned among
+         * its region's roots, else those roots. */
         char region[RDSS__REGION_MAX];
         if (rdss__endpoint_region(endpoint->verify_name, region) &&
-            (c->narrow = rdss__trust_region(c->trust, region)) != NULL) {
-            c->narrow_is_region = 1;
+            (c->region = rdss__trust_region(c->trust, region)) != NULL) {
+            if (rdss__trust_decoded(c->region))
+                c->narrow = rdss__narrow_lookup(c->region, c->key);
+            if (c->narrow == NULL) {
+                c->narrow = rdss__trust_ref(c->region);
+                c->narrow_is_region = 1;
+            }
             return RDSS_OK;
         }
         if (!may_probe)
@@ -100,8 +106,14 @@ void rdss__connect_succeeded(rdss__connect *c, const char *host, int port, const
                              const SSL *ssl)
 {
     rdss__warn_if_expiring(&c->expiry, host, port, ssl);
-    if (c->key[0] != '\0' && c->narrow == NULL && ssl != NULL)
+    if (c->key[0] == '\0' || ssl == NULL)
+        return;
+    if (c->narrow == NULL)
         rdss__narrow_learn_from(c->trust, c->key, verify_name, SSL_get_peer_cert_chain(ssl));
+    /* From a region's second verified connect on: learning decodes the
+     * region's roots, which a process that connects once does not pay. */
+    else if (c->narrow_is_region && rdss__trust_count_use(c->narrow) > 0)
+        rdss__narrow_learn_from(c->narrow, c->key, verify_name, SSL_get_peer_cert_chain(ssl));
 }
 
 rdss_error *rdss__connect_timeout(const rdss__connect *c, const char *host, int port, const char *stage)
@@ -155,7 +167,7 @@ rdss_error *rdss__connect_failed(rdss__connect *c, const rdss__endpoint *endpoin
          * fail; the cache learns the new root when it succeeds. */
         retry = e == NULL && c->narrow != NULL && facts->may_retry && !c->retried;
         if (retry) {
-            rdss__narrow_forget(c->trust, c->key);
+            rdss__narrow_forget(c->region != NULL ? c->region : c->trust, c->key);
             rdss__trust_unref(c->narrow);
             c->narrow = NULL;
             c->narrow_is_region = 0;
@@ -188,7 +200,8 @@ void rdss__connect_release(rdss__connect *c)
 {
     rdss__trust_unref(c->trust);
     rdss__trust_unref(c->narrow);
+    rdss__trust_unref(c->region);
     free(c->verify_name);
-    c->trust = c->narrow = NULL;
+    c->trust = c->narrow = c->region = NULL;
     c->verify_name = NULL;
 }

@@ -10,7 +10,8 @@
  * TLS handshakes to the server per connect (D: the driver's, P: the
  * credential-free probe's), all within one deadline:
  *
- *   connected by an RDS name (its region's roots) .............. D
+ *   connected by an RDS name (its region's roots, then the one
+ *     root learned among them from the second connect on) ...... D
  *   connected, endpoint's anchor cached ........................ D
  *   connected, endpoint not seen yet (not an RDS name) ......... P + D
  *   connected after the server moved to another root of the
@@ -56,7 +57,8 @@ typedef struct rdss__connect {
     char *verify_name;   /* the config's, or NULL */
     rdss__trust *trust;  /* the whole trust; NULL until rdss__connect_trust */
     rdss__trust *narrow; /* the one root the driver is given instead, or NULL */
-    int narrow_is_region; /* narrow is the roots of the RDS name's region */
+    rdss__trust *region; /* an RDS name's region's roots (what narrow was learned under), or NULL */
+    int narrow_is_region; /* narrow is `region` itself */
     char key[1024];      /* the anchor cache's key; "" when not caching */
     int retried;         /* the one retry was made */
     int ended;           /* the result was counted */

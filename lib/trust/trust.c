@@ -44,6 +44,7 @@ struct rdss__trust {
     X509_STORE *store; /* the same certificates, for our own verification */
     rdss__ca_file ca_file;
     atomic_int dir_tried; /* ca_dir was made, or could not be */
+    atomic_int uses;      /* rdss__trust_count_use */
     rdss__ca_dir *ca_dir; /* NULL until asked for, or when it could not be made */
     region_slice *slices;
     size_t slice_count;
@@ -87,6 +88,7 @@ static rdss__trust *trust_new(const char *label)
     atomic_init(&trust->parsed, 0);
     atomic_init(&trust->ca_ready, 0);
     atomic_init(&trust->dir_tried, 0);
+    atomic_init(&trust->uses, 0);
     trust->ca_file.fd = -1;
     return trust;
 }
@@ -471,6 +473,11 @@ const char *rdss__trust_ca_dir(const rdss__trust *trust)
         pthread_mutex_unlock(&lazy_lock);
     }
     return t->ca_dir != NULL ? rdss__ca_dir_path(t->ca_dir) : NULL;
+}
+
+int rdss__trust_count_use(const rdss__trust *trust)
+{
+    return atomic_fetch_add(&((rdss__trust *)trust)->uses, 1); /* logically const, as in parsed() */
 }
 
 int rdss__trust_ca_fd(const rdss__trust *trust)

@@ -86,6 +86,9 @@ const char *rdss__trust_ca_file(const rdss__trust *trust);
  * OpenSSL then decodes only the roots a chain needs), made on first use;
  * NULL when it cannot be made (give the CA file then). */
 const char *rdss__trust_ca_dir(const rdss__trust *trust);
+/* Counts one use of the trust (a verified connect); returns how many were
+ * counted before. */
+int rdss__trust_count_use(const rdss__trust *trust);
 /* The CA file's descriptor (a memfd), or -1 (the fallback on disk). */
 int rdss__trust_ca_fd(const rdss__trust *trust);
 /* "embedded", "memory", a path, ... */

@@ -187,8 +187,9 @@ static int entries(const char *dir)
     return count;
 }
 
-/* The private CA directory this process holds open, or "". */
-static const char *open_ca_directory(char *out, size_t size)
+/* The private CA directories this process holds open that `before` does
+ * not name, each followed by a newline, in `out`. */
+static const char *open_ca_directories(const char *before, char *out, size_t size)
 {
     out[0] = '\0';
     for (int fd = 0; fd < 1024; fd++) {
@@ -200,8 +201,9 @@ static const char *open_ca_directory(char *out, size_t size)
         target[n] = '\0';
         const char *base = strrchr(target, '/');
         struct stat st;
-        if (base != NULL && strncmp(base, "/rdssecure-", 11) == 0 && stat(target, &st) == 0 && S_ISDIR(st.st_mode))
-            snprintf(out, size, "%s", target);
+        if (base != NULL && strncmp(base, "/rdssecure-", 11) == 0 && stat(target, &st) == 0 &&
+            S_ISDIR(st.st_mode) && strstr(before, target) == NULL)
+            snprintf(out + strlen(out), size - strlen(out), "%s\n", target);
     }
     return out;
 }
@@ -211,13 +213,21 @@ static const char *open_ca_directory(char *out, size_t size)
  * path to `where`. Exits 0 when all is as expected. */
 static int region_directory_child(const char *where, const char *password)
 {
+    /* as a fresh process: without what the cases before taught the cache */
+    rdss_global_cleanup();
+    char made[512], moved[600], inherited[4096]; /* the parent's configs' */
+    open_ca_directories("", inherited, sizeof(inherited));
     rdss_config *cfg = rdss_config_new();
     if (rdss_config_add_extra_ca_file(cfg, testenv_pki("root.pem"), NULL) != RDSS_OK ||
         my_by(cfg, NAME, my_port(), password) != RDSS_OK)
         return 1;
-    /* one private directory: us-east-1's three roots and the test root */
-    char made[512], moved[600];
-    open_ca_directory(made, sizeof(made));
+    /* one private directory of its own: us-east-1's three roots and the test root */
+    open_ca_directories(inherited, made, sizeof(made));
+    if (strchr(made, '\n') != NULL && strchr(made, '\n')[1] != '\0') {
+        fprintf(stderr, "more than one new CA directory: %s", made);
+        return 1;
+    }
+    made[strcspn(made, "\n")] = '\0';
     struct stat st;
     if (made[0] == '\0' || entries(made) != 4 || stat(made, &st) != 0 || (st.st_mode & 0777) != 0700) {
         fprintf(stderr, "expected one 0700 directory of 4 files open: \"%s\", %d files\n", made, entries(made));

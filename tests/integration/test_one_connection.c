@@ -5,7 +5,9 @@
  * connections; on MariaDB, Aborted_connects stays where it was. A server
  * anchored in another region of the trust still connects (the probe finds it
  * fine, the driver retries with the whole trust), and the next connect goes
- * straight to the root it learned. */
+ * straight to the root it learned. From the second connect on, the one
+ * root learned among the region's roots is what the driver gets; a
+ * rotation to another root of the region costs one connect a probe. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -128,6 +130,45 @@ static void one_connection_per_connect_by_name(void **state)
     rotation_set_free(&r);
 }
 
+/* The root learned among the region's roots (from the second connect on),
+ * then a rotation to the region's other root: one connect takes the probe
+ * and the whole trust (D + P + D), the next goes to the new root alone. One
+ * relay throughout, one endpoint. */
+static void rotation_within_the_region(form f, rotation_set *r)
+{
+    int mysql = f == MYSQL_BLOCKING;
+    scratch_pg_serve(&r->leaf_b, NULL);
+    scratch_mysql_serve(&r->leaf_b, NULL);
+    fake_server *relay = fake_server_start_relay(FAKE_TCP_RELAY, atoi(mysql ? MY("MY_PORT") : PG("PG_PORT")));
+    int port = fake_server_port(relay);
+    static const int expected[] = {1, 1, 1, 3, 1};
+    for (int i = 0; i < 5; i++) {
+        if (i == 3) {
+            scratch_pg_serve(&r->leaf_a, &r->sub);
+            scratch_mysql_serve(&r->leaf_a, &r->sub);
+        }
+        int before = fake_server_connections(relay);
+        rdss_code code = mysql ? my_by_name(r->cfg, port)
+                         : f == PG_BLOCKING ? pg_by_name(r->cfg, port) : pg_event_loop_by_name(r->cfg, port);
+        int used = fake_server_connections(relay) - before;
+        if (code != RDSS_OK || used != expected[i])
+            fail_msg("%s, connect %d (%s): %s after %d connection(s); expected ok after %d", form_names[f], i + 1,
+                     i < 3 ? "root B" : "rotated to root A", rdss_error_name(code), used, expected[i]);
+    }
+    fake_server_stop(relay);
+}
+
+static void rotations_within_the_region(void **state)
+{
+    (void)state;
+    for (form f = PG_BLOCKING; f <= PG_EVENT_LOOP; f++) {
+        rotation_set r; /* roots A and B, both named for us-east-1: the name's region */
+        rotation_set_make(&r);
+        rotation_within_the_region(f, &r);
+        rotation_set_free(&r);
+    }
+}
+
 static void anchored_in_another_region(void **state)
 {
     (void)state;
@@ -157,6 +198,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(one_connection_per_connect_by_name),
+        cmocka_unit_test(rotations_within_the_region),
         cmocka_unit_test(anchored_in_another_region),
     };
     int failed = cmocka_run_group_tests(tests, NULL, scratch_both_restore);
