@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -47,19 +46,31 @@ static rdss_code read_all(int fd, const char *path, size_t size, char **data, si
     return rdss__succeed(err);
 }
 
-/* Whether the open file of `size` bytes holds `same_as`, compared through a
- * read-only mapping: its pages come from the page cache, nothing is
- * copied (a fresh process pays for every page it fills). */
+/* Whether the open file of `size` bytes holds `same_as`, read a piece at
+ * a time into a small buffer, not into memory of the file's size (a fresh
+ * process pays for every page it fills); the file is read from its start
+ * again when not. Not mapped: a file truncated under a mapping would end
+ * the program with SIGBUS. */
 static int holds(int fd, size_t size, const char *same_as, size_t same_len)
 {
     if (same_as == NULL || size != same_len)
         return 0;
-    void *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (map == MAP_FAILED)
-        return 0;
-    int same = memcmp(map, same_as, size) == 0;
-    munmap(map, size);
-    return same;
+    char piece[16384];
+    size_t done = 0;
+    int same = 1;
+    while (same && done < size) {
+        size_t want = size - done < sizeof(piece) ? size - done : sizeof(piece);
+        ssize_t got = read(fd, piece, want);
+        if (got < 0 && errno == EINTR)
+            continue;
+        same = got > 0 && memcmp(piece, same_as + done, (size_t)got) == 0;
+        done += got > 0 ? (size_t)got : 0;
+    }
+    char more;
+    if (same && read(fd, &more, 1) == 0) /* and nothing after */
+        return 1;
+    lseek(fd, 0, SEEK_SET); /* a regular file: read_all reads it from its start */
+    return 0;
 }
 
 static rdss_code read_checked(const char *path, const char *same_as, size_t same_len, char **data, size_t *len,

@@ -105,6 +105,56 @@ static void slices_of_other_bytes_are_the_regions_roots(void **state)
     slices_match(trust);
 }
 
+/* A file of `bytes`, 0600 in a fresh directory; free the path. */
+static char *written(const char *bytes, size_t len, char *dir_out, size_t dir_size)
+{
+    snprintf(dir_out, dir_size, "/tmp/rdss-lazy-XXXXXX");
+    assert_non_null(mkdtemp(dir_out));
+    char *path = malloc(strlen(dir_out) + 16);
+    sprintf(path, "%s/bundle.pem", dir_out);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_int_equal(fwrite(bytes, 1, len, f), len);
+    assert_int_equal(fclose(f), 0);
+    return path;
+}
+
+/* A file that is the embedded edition byte for byte is that edition,
+ * undecoded; one of the same length that differs in its last byte (a
+ * space for the final newline) is compared, then read again from its
+ * start and checked certificate by certificate. */
+static void bundle_files_of_the_embedded_length(void **state)
+{
+    (void)state;
+    size_t len = rdss__embedded_rds_roots_pem_len;
+    char *copy = malloc(len);
+    memcpy(copy, rdss__embedded_rds_roots_pem, len);
+    char dir[64];
+    char *path = written(copy, len, dir, sizeof(dir));
+    rdss__trust *trust = NULL;
+    assert_int_equal(rdss__trust_from_file(path, &trust, NULL), RDSS_OK);
+    assert_false(rdss__trust_decoded(trust));
+    assert_string_equal(rdss__trust_label(trust), path);
+    rdss__trust_unref(trust);
+    unlink(path);
+    rmdir(dir);
+    free(path);
+
+    assert_int_equal(copy[len - 1], '\n');
+    copy[len - 1] = ' ';
+    path = written(copy, len, dir, sizeof(dir));
+    rdss_error *err = NULL;
+    assert_int_equal(rdss__trust_from_file(path, &trust, &err), RDSS_OK);
+    assert_true(rdss__trust_decoded(trust));
+    assert_int_equal(sk_X509_num(rdss__trust_certs(trust)), 108);
+    rdss__trust_unref(trust);
+    rdss_error_free(err);
+    unlink(path);
+    rmdir(dir);
+    free(path);
+    free(copy);
+}
+
 static atomic_int stop;
 
 /* Cuts a region from fresh undecoded trusts in a loop: the lock of the
@@ -164,6 +214,7 @@ int main(void)
         cmocka_unit_test(slices_are_the_regions_roots),
         cmocka_unit_test(slices_of_other_bytes_are_the_regions_roots),
         cmocka_unit_test(fork_while_a_region_is_cut),
+        cmocka_unit_test(bundle_files_of_the_embedded_length),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
