@@ -1,6 +1,10 @@
 #include "trust/cadir.h"
 
+#include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +13,7 @@
 #include <unistd.h>
 
 #include "core/process.h"
-#include "trust/cafile.h"
+#include "trust/cafile.h" /* rdss__write_all */
 #include "trust/pem.h"
 
 #define FILE_NAME_MAX sizeof("ffffffffffffffff.4294967295")
@@ -70,6 +74,11 @@ static int name_taken(const rdss__ca_dir *dir, const char *name)
     return 0;
 }
 
+void rdss__ca_dir_register(void)
+{
+    rdss__process_register(&process_ca_dirs);
+}
+
 /* One file <subject hash>.<n> holding the block: n counts the certificates
  * of equal subject hash, as OpenSSL looks them up (.0, .1, ...). */
 static int add_file(rdss__ca_dir *dir, const char *begin, const char *block_end)
@@ -90,6 +99,51 @@ static int add_file(rdss__ca_dir *dir, const char *begin, const char *block_end)
     return close(fd) == 0 && written;
 }
 
+#define BASE "/dev/shm"
+#define PREFIX "rdssecure-ca-"
+
+/* What a process killed before its exit handler ran left in BASE: this
+ * user's directories named for a process that is gone. Removed once per
+ * process, before its first directory. */
+static void sweep_leftovers(void)
+{
+    static atomic_int swept;
+    DIR *base = atomic_exchange(&swept, 1) ? NULL : opendir(BASE);
+    if (base == NULL)
+        return;
+    for (struct dirent *e; (e = readdir(base)) != NULL;) {
+        long pid = 0;
+        int end = 0;
+        if (sscanf(e->d_name, PREFIX "%ld-%n", &pid, &end) != 1 || end == 0 || pid <= 0 ||
+            pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue; /* not ours by name, or its process lives (or is another user's) */
+        int fd = openat(dirfd(base), e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        struct stat st;
+        DIR *left = fd >= 0 && fstat(fd, &st) == 0 && st.st_uid == geteuid() ? fdopendir(fd) : NULL;
+        if (left == NULL) {
+            if (fd >= 0)
+                close(fd);
+            continue;
+        }
+        for (struct dirent *f; (f = readdir(left)) != NULL;)
+            if (f->d_name[0] != '.')
+                unlinkat(dirfd(left), f->d_name, 0);
+        closedir(left);
+        unlinkat(dirfd(base), e->d_name, AT_REMOVEDIR);
+    }
+    closedir(base);
+}
+
+/* A fresh directory in BASE (mode 0700, unpredictable name, named for this
+ * process), or NULL. */
+static char *private_dir_make(void)
+{
+    sweep_leftovers();
+    char template[64];
+    snprintf(template, sizeof(template), BASE "/" PREFIX "%ld-XXXXXX", (long)getpid());
+    return mkdtemp(template) != NULL ? strdup(template) : NULL;
+}
+
 /* Whether the directory opened is the one mkdtemp made: ours, private. */
 static int is_private_dir(int fd)
 {
@@ -106,7 +160,7 @@ rdss__ca_dir *rdss__ca_dir_create(const char *pem, size_t len)
         blocks++;
     rdss__ca_dir *dir = calloc(1, sizeof(*dir));
     if (dir == NULL || blocks == 0 || (dir->names = calloc(blocks, sizeof(*dir->names))) == NULL ||
-        (dir->location = rdss__private_dir_make(1)) == NULL) {
+        (dir->location = private_dir_make()) == NULL) {
         if (dir != NULL)
             free(dir->names);
         free(dir);
@@ -128,7 +182,7 @@ rdss__ca_dir *rdss__ca_dir_create(const char *pem, size_t len)
         free(dir);
         return NULL;
     }
-    rdss__process_register(&process_ca_dirs);
+    rdss__ca_dir_register(); /* a no-op by now (rdss__trust's own calls come first) */
     pthread_mutex_lock(&live_lock);
     dir->next = live;
     live = dir;

@@ -61,39 +61,20 @@ static int create_memfd(const char *name, const char *text, size_t len, rdss__ca
     return 1;
 }
 
-static char *private_dir_under(const char *base)
-{
-    size_t len = strlen(base) + sizeof("/rdssecure-XXXXXX");
-    char *dir = malloc(len);
-    if (dir == NULL)
-        return NULL;
-    snprintf(dir, len, "%s/rdssecure-XXXXXX", base);
-    if (mkdtemp(dir) == NULL) { /* mode 0700, unpredictable name */
-        free(dir);
-        return NULL;
-    }
-    return dir;
-}
-
-char *rdss__private_dir_make(int in_memory)
-{
-    char *dir = in_memory ? private_dir_under("/dev/shm") : NULL;
-    if (dir != NULL)
-        return dir;
-    const char *base = secure_getenv("TMPDIR");
-    return private_dir_under(base != NULL && base[0] != '\0' ? base : "/tmp");
-}
-
 static int create_private_file(const char *name, const char *text, size_t len, rdss__ca_file *out)
 {
-    char *dir = rdss__private_dir_make(0);
-    size_t path_len = (dir ? strlen(dir) : 0) + 2 + strlen(name);
+    const char *base = secure_getenv("TMPDIR");
+    if (base == NULL || base[0] == '\0')
+        base = "/tmp";
+    size_t dir_len = strlen(base) + sizeof("/rdssecure-XXXXXX");
+    char *dir = malloc(dir_len);
+    size_t path_len = dir_len + 1 + strlen(name);
     char *path = malloc(path_len);
-    if (dir == NULL || path == NULL) {
-        if (dir != NULL)
-            rmdir(dir);
+    if (dir == NULL || path == NULL)
         goto fail;
-    }
+    snprintf(dir, dir_len, "%s/rdssecure-XXXXXX", base);
+    if (mkdtemp(dir) == NULL) /* mode 0700, unpredictable name */
+        goto fail;
     snprintf(path, path_len, "%s/%s", dir, name);
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) {

@@ -35,12 +35,6 @@ rdss_code rdss__text_file_create(const char *name, const char *text, size_t len,
  * nothing. */
 rdss_code rdss__empty_file_path(const char **path, rdss_error **err);
 
-/* A fresh private directory (mode 0700, unpredictable name) under $TMPDIR
- * or /tmp, or NULL; the caller frees the path and removes the directory.
- * `in_memory`: under /dev/shm (a tmpfs) when it can, first: creating and
- * removing files there costs a tenth of what it costs on a disk. */
-char *rdss__private_dir_make(int in_memory);
-
 /* The PEM text of `certs`, in a memory BIO the caller frees, or NULL. */
 BIO *rdss__certs_pem(STACK_OF(X509) *certs);
 

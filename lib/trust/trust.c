@@ -76,9 +76,16 @@ static void trust_destroy(rdss__trust *trust)
 
 static const rdss__process_state process_trusts;
 
+/* The trusts' process state, after the CA directories' (see cadir.h). */
+static void register_trusts(void)
+{
+    rdss__ca_dir_register();
+    rdss__process_register(&process_trusts);
+}
+
 static rdss__trust *trust_new(const char *label)
 {
-    rdss__process_register(&process_trusts); /* its fork handlers hold lazy_lock */
+    register_trusts(); /* its fork handlers hold lazy_lock */
     rdss__trust *trust = calloc(1, sizeof(*trust));
     if (trust == NULL || (trust->label = strdup(label)) == NULL) {
         free(trust);
@@ -566,7 +573,7 @@ static rdss_code hand_out(lazy_trust *lazy, void (*build)(lazy_trust *), rdss__t
                           rdss_error **err)
 {
     *out = NULL;
-    rdss__process_register(&process_trusts);
+    register_trusts();
     pthread_mutex_lock(&lazy->lock);
     if (!lazy->built)
         build(lazy);
@@ -727,7 +734,7 @@ rdss__trust *rdss__trust_region(const rdss__trust *trust, const char *region)
 {
     rdss__trust *t = (rdss__trust *)trust; /* logically const, as in parsed() */
     rdss__trust *slice = NULL;
-    rdss__process_register(&process_trusts); /* before lazy_lock: a slice is a new trust */
+    register_trusts(); /* before lazy_lock: a slice is a new trust */
     pthread_mutex_lock(&lazy_lock);
     for (size_t i = 0; i < t->slice_count; i++) {
         if (strcmp(t->slices[i].region, region) == 0) {

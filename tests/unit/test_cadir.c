@@ -115,9 +115,11 @@ static void openssl_finds_the_roots_by_name(void **state)
     ssize_t n = readlink(path, where, sizeof(where) - 1);
     assert_true(n > 0);
     where[n] = '\0';
-    /* in memory when /dev/shm takes it, else under $TMPDIR */
-    if (strncmp(where, "/dev/shm/rdssecure-", 19) != 0 && strncmp(where, tmp, strlen(tmp)) != 0)
-        fail_msg("made in %s", where);
+    /* in memory, named for this process */
+    char prefix[64];
+    snprintf(prefix, sizeof(prefix), "/dev/shm/rdssecure-ca-%ld-", (long)getpid());
+    if (strncmp(where, prefix, strlen(prefix)) != 0)
+        fail_msg("made as %s", where);
     struct stat st;
     assert_int_equal(stat(where, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0700);
@@ -194,9 +196,67 @@ static void a_forked_child_does_not_remove_it(void **state)
     unsetenv("TMPDIR");
 }
 
+/* A leftover of a process that is gone, made as its directory would be. */
+static void leave(const char *path, uid_t owner)
+{
+    assert_int_equal(mkdir(path, 0700), 0);
+    char file[300];
+    snprintf(file, sizeof(file), "%s/12345678.0", path);
+    FILE *f = fopen(file, "w");
+    assert_non_null(f);
+    fputs("-----BEGIN CERTIFICATE-----\n", f);
+    fclose(f);
+    if (owner != geteuid()) {
+        assert_int_equal(chown(file, owner, (gid_t)-1), 0);
+        assert_int_equal(chown(path, owner, (gid_t)-1), 0);
+    }
+}
+
+/* The first directory a process makes sweeps what killed processes of this
+ * user left: a gone process's directory goes; a living process's, and
+ * another user's, stay. First in this program: the sweep runs once per
+ * process. */
+static void leftovers_of_killed_processes_are_swept(void **state)
+{
+    (void)state;
+    pid_t gone = fork();
+    if (gone == 0)
+        _exit(0);
+    assert_int_equal(waitpid(gone, NULL, 0), gone);
+    char dead[128], alive[128], foreign[128];
+    snprintf(dead, sizeof(dead), "/dev/shm/rdssecure-ca-%ld-Gone01", (long)gone);
+    snprintf(alive, sizeof(alive), "/dev/shm/rdssecure-ca-%ld-Alive1", (long)getppid());
+    snprintf(foreign, sizeof(foreign), "/dev/shm/rdssecure-ca-%ld-Other1", (long)gone);
+    leave(dead, geteuid());
+    leave(alive, geteuid());
+    int as_root = geteuid() == 0;
+    if (as_root)
+        leave(foreign, 65534); /* nobody's */
+    tc_cert root = tc_make("cadir sweep root", 1, -1, 100, NULL);
+    char *pem = tc_pem(&root, 1);
+    rdss__ca_dir *dir = rdss__ca_dir_create(pem, strlen(pem));
+    assert_non_null(dir);
+    struct stat st;
+    assert_int_equal(stat(dead, &st), -1);
+    assert_int_equal(stat(alive, &st), 0);
+    if (as_root)
+        assert_int_equal(stat(foreign, &st), 0);
+    char file[300];
+    for (int i = 0; i < 2; i++) {
+        const char *kept = i == 0 ? alive : foreign;
+        snprintf(file, sizeof(file), "%s/12345678.0", kept);
+        unlink(file);
+        rmdir(kept);
+    }
+    rdss__ca_dir_destroy(dir);
+    free(pem);
+    tc_cert_free(&root);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(leftovers_of_killed_processes_are_swept),
         cmocka_unit_test(hash_of_every_embedded_root),
         cmocka_unit_test(hash_of_a_version_1_certificate),
         cmocka_unit_test(malformed_blocks_have_no_hash),
