@@ -5,7 +5,8 @@
  *
  *   test_by_name            the cases below
  *   test_by_name cli N      N fresh CLI processes per engine, every one ok
- *   test_by_name threads    8 threads x 200 connects by name, every one ok */
+ *   test_by_name threads    8 threads x 200 connects by name, every one ok
+ *   test_by_name directory WHERE   (run by the cases) one fresh process's CA directory */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -201,31 +202,39 @@ static const char *open_ca_directories(const char *before, char *out, size_t siz
         target[n] = '\0';
         const char *base = strrchr(target, '/');
         struct stat st;
-        if (base != NULL && strncmp(base, "/rdssecure-", 11) == 0 && stat(target, &st) == 0 &&
-            S_ISDIR(st.st_mode) && strstr(before, target) == NULL)
-            snprintf(out + strlen(out), size - strlen(out), "%s\n", target);
+        if (base == NULL || strncmp(base, "/rdssecure-", 11) != 0 || stat(target, &st) != 0 ||
+            !S_ISDIR(st.st_mode) || strstr(before, target) != NULL)
+            continue;
+        size_t used = strlen(out), len = strlen(target);
+        if (used + len + 2 <= size) {
+            memcpy(out + used, target, len);
+            memcpy(out + used + len, "\n", 2);
+        }
     }
     return out;
 }
 
+/* This program, as it was run. */
+static const char *self;
+
 /* The child's config, never freed, yet reachable (not a leak to LeakSanitizer). */
 static rdss_config *never_freed;
 
-/* In a child process: connects by name with a config of its own, which it
- * never frees, and checks the directory libmariadb was given; writes its
- * path to `where`. Exits 0 when all is as expected. */
-static int region_directory_child(const char *where, const char *password)
+/* `test_by_name directory WHERE`, a fresh process: connects by name with a
+ * config of its own, which it never frees, and checks the directory
+ * libmariadb was given; writes its path to WHERE. 0 when all is as
+ * expected. */
+static int region_directory_process(const char *where)
 {
-    /* as a fresh process: without what the cases before taught the cache */
-    rdss_global_cleanup();
-    char made[512], moved[600], inherited[4096]; /* the parent's configs' */
-    open_ca_directories("", inherited, sizeof(inherited));
+    read_accounts();
+    char password[128], made[512], moved[600];
+    snprintf(password, sizeof(password), "%s", MY("MY_PASSWORD"));
     rdss_config *cfg = never_freed = rdss_config_new();
     if (rdss_config_add_extra_ca_file(cfg, testenv_pki("root.pem"), NULL) != RDSS_OK ||
         my_by(cfg, NAME, my_port(), password) != RDSS_OK)
         return 1;
     /* one private directory of its own: us-east-1's three roots and the test root */
-    open_ca_directories(inherited, made, sizeof(made));
+    open_ca_directories("", made, sizeof(made));
     if (strchr(made, '\n') != NULL && strchr(made, '\n')[1] != '\0') {
         fprintf(stderr, "more than one new CA directory: %s", made);
         return 1;
@@ -265,14 +274,15 @@ static int region_directory_child(const char *where, const char *password)
 static void mysql_region_roots_from_a_directory(void **state)
 {
     (void)state;
-    char password[128];
-    snprintf(password, sizeof(password), "%s", MY("MY_PASSWORD"));
     char *tmp = tc_tmpdir();
     char where[600];
     snprintf(where, sizeof(where), "%s/where", tmp);
+    fflush(NULL);
     pid_t pid = fork();
-    if (pid == 0)
-        exit(region_directory_child(where, password)); /* exit: the library's exit handler runs */
+    if (pid == 0) { /* a fresh process, not a fork of this one (nor its anchor cache) */
+        execl(self, self, "directory", where, (char *)NULL); /* not /proc/self/exe: valgrind's, under it */
+        _exit(127);
+    }
     int status = 0;
     assert_int_equal(waitpid(pid, &status, 0), pid);
     size_t len = 0;
@@ -391,8 +401,11 @@ static int thread_runs(void)
 int main(int argc, char **argv)
 {
     int failed;
+    self = argv[0];
     if (argc == 3 && strcmp(argv[1], "cli") == 0) {
         failed = cli_runs(atoi(argv[2]));
+    } else if (argc == 3 && strcmp(argv[1], "directory") == 0) {
+        failed = region_directory_process(argv[2]); /* returns: the exit handler runs */
     } else if (argc == 2 && strcmp(argv[1], "threads") == 0) {
         failed = thread_runs();
     } else {
