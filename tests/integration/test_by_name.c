@@ -230,8 +230,24 @@ static int region_directory_process(const char *where)
     char password[128], made[512], moved[600];
     snprintf(password, sizeof(password), "%s", MY("MY_PASSWORD"));
     rdss_config *cfg = never_freed = rdss_config_new();
-    if (rdss_config_add_extra_ca_file(cfg, testenv_pki("root.pem"), NULL) != RDSS_OK ||
-        my_by(cfg, NAME, my_port(), password) != RDSS_OK)
+    if (rdss_config_add_extra_ca_file(cfg, testenv_pki("root.pem"), NULL) != RDSS_OK)
+        return 1;
+    /* The first connects, given the directory (the region's root is
+     * learned from the second verified one on): a handle whose connect
+     * failed connects again, so the directory option was put back (a
+     * caller's is refused). */
+    MYSQL *mysql = mysql_init(NULL);
+    rdss_error *err = NULL;
+    int reused = rdss_mysql_connect(cfg, mysql, NAME, my_user, "wrong", my_db, my_port(), NULL, 0, &err) == NULL &&
+                 rdss_error_code(err) == RDSS_ERR_AUTH;
+    rdss_error_free(err);
+    err = NULL;
+    reused = reused && rdss_mysql_connect(cfg, mysql, NAME, my_user, password, my_db, my_port(), NULL, 0, &err);
+    if (!reused)
+        fprintf(stderr, "handle reused after a failed connect: %s\n", err ? rdss_error_message(err) : "?");
+    rdss_error_free(err);
+    mysql_close(mysql);
+    if (!reused)
         return 1;
     /* one private directory of its own: us-east-1's three roots and the test root */
     open_ca_directories("", made, sizeof(made));
@@ -248,24 +264,13 @@ static int region_directory_process(const char *where)
     FILE *f = fopen(where, "w");
     if (f == NULL || fprintf(f, "%s", made) < 0 || fclose(f) != 0)
         return 1;
-    /* renamed away, an empty one in its place: the driver reads the one opened */
+    /* renamed away, an empty one in its place: the driver (still given the
+     * directory: this is the region's second verified connect) reads the
+     * one opened */
     snprintf(moved, sizeof(moved), "%s.moved", made);
     if (rename(made, moved) != 0 || mkdir(made, 0700) != 0 || my_by(cfg, NAME, my_port(), password) != RDSS_OK)
         return 1;
-    /* a handle whose connect failed connects again: the directory option
-     * was put back (a caller's is refused) */
-    MYSQL *mysql = mysql_init(NULL);
-    rdss_error *err = NULL;
-    int reused = rdss_mysql_connect(cfg, mysql, NAME, my_user, "wrong", my_db, my_port(), NULL, 0, &err) == NULL &&
-                 rdss_error_code(err) == RDSS_ERR_AUTH;
-    rdss_error_free(err);
-    err = NULL;
-    reused = reused && rdss_mysql_connect(cfg, mysql, NAME, my_user, password, my_db, my_port(), NULL, 0, &err);
-    if (!reused)
-        fprintf(stderr, "handle reused after a failed connect: %s\n", err ? rdss_error_message(err) : "?");
-    rdss_error_free(err);
-    mysql_close(mysql);
-    return reused ? 0 : 1;
+    return 0;
 }
 
 /* MySQL by an RDS name: libmariadb reads the region's roots from a private
