@@ -98,8 +98,6 @@ static void malformed_blocks_have_no_hash(void **state)
 static void openssl_finds_the_roots_by_name(void **state)
 {
     (void)state;
-    char *tmp = tc_tmpdir();
-    setenv("TMPDIR", tmp, 1);
     tc_cert certs[3] = {tc_make("cadir root", 1, -1, 100, NULL), tc_make("cadir root", 1, -1, 100, NULL),
                         tc_make("cadir other root", 1, -1, 100, NULL)};
     tc_cert sub = tc_make("cadir sub", 1, -1, 100, &certs[1]);
@@ -165,16 +163,12 @@ static void openssl_finds_the_roots_by_name(void **state)
     tc_cert_free(&sub);
     for (int i = 0; i < 3; i++)
         tc_cert_free(&certs[i]);
-    tc_rmdir_all(tmp);
-    unsetenv("TMPDIR");
 }
 
 /* A forked child may use the parent's directory, and leaves it. */
 static void a_forked_child_does_not_remove_it(void **state)
 {
     (void)state;
-    char *tmp = tc_tmpdir();
-    setenv("TMPDIR", tmp, 1);
     tc_cert root = tc_make("cadir fork root", 1, -1, 100, NULL);
     char *pem = tc_pem(&root, 1);
     rdss__ca_dir *dir = rdss__ca_dir_create(pem, strlen(pem));
@@ -192,16 +186,16 @@ static void a_forked_child_does_not_remove_it(void **state)
     rdss__ca_dir_destroy(dir);
     free(pem);
     tc_cert_free(&root);
-    tc_rmdir_all(tmp);
-    unsetenv("TMPDIR");
 }
 
 /* A leftover of a process that is gone, made as its directory would be. */
 static void leave(const char *path, uid_t owner)
 {
-    assert_int_equal(mkdir(path, 0700), 0);
     char file[300];
     snprintf(file, sizeof(file), "%s/12345678.0", path);
+    unlink(file); /* what an earlier run that failed midway left */
+    rmdir(path);
+    assert_int_equal(mkdir(path, 0700), 0);
     FILE *f = fopen(file, "w");
     assert_non_null(f);
     fputs("-----BEGIN CERTIFICATE-----\n", f);

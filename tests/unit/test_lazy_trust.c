@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "trust/bundle_file.h"
 #include "trust/certinfo.h"
 #include "trust/embedded.h"
 #include "trust/trust.h"
@@ -131,6 +132,16 @@ static void bundle_files_of_the_embedded_length(void **state)
     memcpy(copy, rdss__embedded_rds_roots_pem, len);
     char dir[64];
     char *path = written(copy, len, dir, sizeof(dir));
+    /* compared, not read into memory (a known edition by its digest would
+     * give the same trust: this is what tells the two paths apart) */
+    char *data = NULL, *label = NULL;
+    size_t got = 0;
+    assert_int_equal(rdss__read_bundle_file_unless(path, rdss__embedded_rds_roots_pem, len, &data, &got, &label,
+                                                   NULL),
+                     RDSS_OK);
+    assert_null(data);
+    assert_int_equal(got, len);
+    free(label);
     rdss__trust *trust = NULL;
     assert_int_equal(rdss__trust_from_file(path, &trust, NULL), RDSS_OK);
     assert_false(rdss__trust_decoded(trust));
@@ -143,6 +154,15 @@ static void bundle_files_of_the_embedded_length(void **state)
     assert_int_equal(copy[len - 1], '\n');
     copy[len - 1] = ' ';
     path = written(copy, len, dir, sizeof(dir));
+    /* compared up to its last byte, then read whole from its start */
+    assert_int_equal(rdss__read_bundle_file_unless(path, rdss__embedded_rds_roots_pem, len, &data, &got, &label,
+                                                   NULL),
+                     RDSS_OK);
+    assert_non_null(data);
+    assert_int_equal(got, len);
+    assert_memory_equal(data, copy, len);
+    free(data);
+    free(label);
     rdss_error *err = NULL;
     assert_int_equal(rdss__trust_from_file(path, &trust, &err), RDSS_OK);
     assert_true(rdss__trust_decoded(trust));
